@@ -1,0 +1,235 @@
+package io.pulsarproxy.pipeline;
+
+import com.lmax.disruptor.EventHandler;
+
+import java.util.Comparator;
+
+/**
+ * Last stage: appends each message to its topic's history, hands it to every recipient's outbound buffer, and at
+ * the end of each Disruptor batch flushes every touched subscriber once and completes the finished requests.
+ * <p>
+ * One flush per subscriber per batch is what turns a burst of messages into a single frame write per connection.
+ * Requests are completed after the flush, so a 202 never overtakes the frames it vouches for. This stage also
+ * clears the slot's references so that nothing is kept alive by the ring.
+ */
+public final class DeliverHandler implements EventHandler<MessageEvent>
+{
+    private final PipelineCounters counters;
+
+    private Subscriber[] touched = new Subscriber[64];
+    private int touchedCount;
+    private PublishRequest[] finished = new PublishRequest[64];
+    private int finishedCount;
+    private TopicQuery[] answered = new TopicQuery[4];
+    private int answeredCount;
+    private long batch;
+    private long delivered;
+    private long completed;
+    private long refused;
+
+    DeliverHandler(final PipelineCounters counters)
+    {
+        this.counters = counters;
+    }
+
+    @Override
+    public void onEvent(final MessageEvent event, final long sequence, final boolean endOfBatch)
+    {
+        try
+        {
+            switch (event.type)
+            {
+                case MESSAGE:
+                    onMessage(event);
+                    break;
+                case SUBSCRIBE:
+                    onSubscribe(event);
+                    break;
+                case UNSUBSCRIBE:
+                    touch(event.subscriber);
+                    event.subscriber.onUnsubscribed(event.data, 0, event.topicLength);
+                    break;
+                case QUERY:
+                    onQuery(event.query);
+                    break;
+                default:
+                    break;
+            }
+        }
+        finally
+        {
+            event.clear();
+        }
+        if (endOfBatch)
+        {
+            endBatch();
+        }
+    }
+
+    @Override
+    public void onStart()
+    {
+        Thread.currentThread().setName("pulsar-deliver");
+    }
+
+    @Override
+    public void onShutdown()
+    {
+        endBatch();
+    }
+
+    private void onMessage(final MessageEvent event)
+    {
+        final PublishRequest request = event.request;
+        if (event.status == MessageEvent.STATUS_OK)
+        {
+            final TopicState topic = event.topic;
+            final byte[] data = event.data;
+            final int payloadOffset = event.payloadOffset();
+            final int payloadLength = event.payloadLength;
+            topic.history().append(event.seq, event.receivedMicros, data, payloadOffset, payloadLength);
+
+            final Subscriber[] recipients = event.recipients;
+            for (int i = 0; i < recipients.length; i++)
+            {
+                final Subscriber subscriber = recipients[i];
+                touch(subscriber);
+                try
+                {
+                    subscriber.onMessage(topic, event.seq, event.receivedMicros, data, payloadOffset, payloadLength);
+                }
+                catch (final RuntimeException ex)
+                {
+                    // One broken subscriber must not cost the others their message or the publisher its reply.
+                    counters.stageErrors.incrementAndGet();
+                }
+            }
+            delivered += recipients.length;
+        }
+        if (event.lastInRequest)
+        {
+            if (finishedCount == finished.length)
+            {
+                finished = java.util.Arrays.copyOf(finished, finishedCount * 2);
+            }
+            finished[finishedCount++] = request;
+        }
+    }
+
+    private void onSubscribe(final MessageEvent event)
+    {
+        final Subscriber subscriber = event.subscriber;
+        touch(subscriber);
+        switch (event.status)
+        {
+            case MessageEvent.STATUS_OK:
+                subscriber.onSubscribed(event.topic, event.seq);
+                break;
+            case MessageEvent.STATUS_TOO_MANY_SUBSCRIPTIONS:
+                subscriber.onSubscribeRefused(event.data, 0, event.topicLength, "too-many-subscriptions",
+                    "this connection holds the maximum number of subscriptions");
+                break;
+            case MessageEvent.STATUS_TOO_MANY_TOPICS:
+                subscriber.onSubscribeRefused(event.data, 0, event.topicLength, "too-many-topics",
+                    "the gateway holds the maximum number of topics");
+                break;
+            default:
+                subscriber.onSubscribeRefused(event.data, 0, event.topicLength, "internal-error",
+                    "the subscription failed inside the gateway; see its log");
+                break;
+        }
+    }
+
+    private void onQuery(final TopicQuery query)
+    {
+        for (int i = 0; i < query.found.size(); i++)
+        {
+            final TopicState topic = query.found.get(i);
+            final TopicHistory history = topic.history();
+            final TopicQuery.TopicStats routed = query.answer.get(i);
+            query.answer.set(i, new TopicQuery.TopicStats(routed.name(), routed.epoch(), routed.seq(),
+                routed.subscribers(), history.firstSeq(), history.lastSeq(), history.retainedBytes()));
+        }
+        query.found.clear();
+        query.answer.sort(Comparator.comparing(TopicQuery.TopicStats::name));
+        if (answeredCount == answered.length)
+        {
+            answered = java.util.Arrays.copyOf(answered, answeredCount * 2);
+        }
+        answered[answeredCount++] = query;
+    }
+
+    private void touch(final Subscriber subscriber)
+    {
+        if (subscriber.touchedBatch == batch)
+        {
+            return;
+        }
+        subscriber.touchedBatch = batch;
+        if (touchedCount == touched.length)
+        {
+            touched = java.util.Arrays.copyOf(touched, touchedCount * 2);
+        }
+        touched[touchedCount++] = subscriber;
+    }
+
+    private void endBatch()
+    {
+        for (int i = 0; i < touchedCount; i++)
+        {
+            try
+            {
+                touched[i].flush();
+            }
+            catch (final RuntimeException ex)
+            {
+                counters.stageErrors.incrementAndGet();
+            }
+            touched[i] = null;
+        }
+        touchedCount = 0;
+
+        for (int i = 0; i < finishedCount; i++)
+        {
+            final PublishRequest request = finished[i];
+            finished[i] = null;
+            if (request.status == MessageEvent.STATUS_OK)
+            {
+                completed++;
+            }
+            else
+            {
+                refused++;
+            }
+            try
+            {
+                request.onPublished();
+            }
+            catch (final RuntimeException ex)
+            {
+                counters.stageErrors.incrementAndGet();
+            }
+        }
+        finishedCount = 0;
+
+        for (int i = 0; i < answeredCount; i++)
+        {
+            final TopicQuery query = answered[i];
+            answered[i] = null;
+            try
+            {
+                query.onAnswered(query.answer);
+            }
+            catch (final RuntimeException ex)
+            {
+                counters.stageErrors.incrementAndGet();
+            }
+        }
+        answeredCount = 0;
+
+        counters.delivered = delivered;
+        counters.requestsCompleted = completed;
+        counters.requestsRefused = refused;
+        batch++;
+    }
+}

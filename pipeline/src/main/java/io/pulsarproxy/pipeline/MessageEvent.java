@@ -1,0 +1,328 @@
+package io.pulsarproxy.pipeline;
+
+/**
+ * One pre-allocated slot of the ring, mutated in place by each stage and reused for ever.
+ * <p>
+ * The bytes of a message live in {@link #data} as {@code topic | id | payload}; everything else is offsets, numbers
+ * and references set by the stage that owns them:
+ * <ul>
+ * <li>ingest (or a subscriber's IO thread): type, bytes, lengths, receive time, request, subscriber, from;</li>
+ * <li>decode: {@link #topicHash};</li>
+ * <li>route: topic, seq, recipients, status;</li>
+ * <li>deliver: reads all of it and clears the references before the slot is reused.</li>
+ * </ul>
+ * <b>Note:</b> a reference to an event must never leave {@code onEvent}: copy out what you keep.
+ */
+public final class MessageEvent
+{
+    private static final byte[] EMPTY = new byte[0];
+
+    /** Route accepted the event. */
+    public static final int STATUS_OK = 0;
+    /** Route refused a subscription: the connection already holds its maximum. */
+    public static final int STATUS_TOO_MANY_SUBSCRIPTIONS = 1;
+    /** Route refused a message or subscription: the topic table is full. */
+    public static final int STATUS_TOO_MANY_TOPICS = 2;
+    /** Route skipped a message because its request was refused as a whole. */
+    public static final int STATUS_REQUEST_REFUSED = 3;
+    /** A stage failed on the event; see the log. */
+    public static final int STATUS_FAILED = 4;
+
+    private final int initialCapacity;
+    private final int retainCapacity;
+
+    EventType type = EventType.MESSAGE;
+    byte[] data;
+    int topicLength;
+    int idLength;
+    int payloadLength;
+    long receivedMicros;
+
+    PublishRequest request;
+    boolean lastInRequest;
+    Subscriber subscriber;
+    TopicQuery query;
+
+    long topicHash;
+
+    TopicState topic;
+    long seq;
+    Subscriber[] recipients;
+    int status;
+
+    /**
+     * Creates an event whose buffer starts at {@code initialCapacity} bytes and is given up after a message larger
+     * than {@code retainCapacity} so that one big message does not pin memory in every slot it passes.
+     *
+     * @param initialCapacity bytes allocated up front.
+     * @param retainCapacity  largest buffer kept between uses.
+     */
+    public MessageEvent(final int initialCapacity, final int retainCapacity)
+    {
+        this.initialCapacity = initialCapacity;
+        this.retainCapacity = Math.max(initialCapacity, retainCapacity);
+        this.data = new byte[initialCapacity];
+    }
+
+    /**
+     * Fills this slot with one published message; called by ingest between claim and publish.
+     *
+     * @param src             bytes holding the topic, id and payload.
+     * @param topicOffset     where the topic starts.
+     * @param topicLength     topic length, already validated.
+     * @param idOffset        where the idempotency key starts.
+     * @param idLength        key length, 0 when there is none.
+     * @param payloadOffset   where the JSON payload starts.
+     * @param payloadLength   payload length, already validated.
+     * @param receivedMicros  receive time, microseconds since the epoch.
+     * @param request         the request this message belongs to; it is completed after its last message.
+     * @param lastInRequest   true for the request's last message.
+     */
+    public void setMessage(
+        final byte[] src,
+        final int topicOffset,
+        final int topicLength,
+        final int idOffset,
+        final int idLength,
+        final int payloadOffset,
+        final int payloadLength,
+        final long receivedMicros,
+        final PublishRequest request,
+        final boolean lastInRequest)
+    {
+        final int total = topicLength + idLength + payloadLength;
+        ensureCapacity(total);
+        final byte[] dst = data;
+        System.arraycopy(src, topicOffset, dst, 0, topicLength);
+        if (idLength > 0)
+        {
+            System.arraycopy(src, idOffset, dst, topicLength, idLength);
+        }
+        System.arraycopy(src, payloadOffset, dst, topicLength + idLength, payloadLength);
+        this.type = EventType.MESSAGE;
+        this.topicLength = topicLength;
+        this.idLength = idLength;
+        this.payloadLength = payloadLength;
+        this.receivedMicros = receivedMicros;
+        this.request = request;
+        this.lastInRequest = lastInRequest;
+        this.subscriber = null;
+        this.query = null;
+    }
+
+    /**
+     * Fills this slot with a subscription change or a detach; called by the subscriber's IO thread.
+     *
+     * @param type        {@link EventType#SUBSCRIBE}, {@link EventType#UNSUBSCRIBE} or {@link EventType#DETACH}.
+     * @param subscriber  who asks.
+     * @param topic       bytes holding the topic (ignored for DETACH).
+     * @param offset      where the topic starts.
+     * @param length      topic length, already validated.
+     */
+    public void setSubscription(
+        final EventType type, final Subscriber subscriber, final byte[] topic, final int offset, final int length)
+    {
+        ensureCapacity(length);
+        if (length > 0)
+        {
+            System.arraycopy(topic, offset, data, 0, length);
+        }
+        this.type = type;
+        this.topicLength = length;
+        this.idLength = 0;
+        this.payloadLength = 0;
+        this.request = null;
+        this.lastInRequest = false;
+        this.subscriber = subscriber;
+        this.query = null;
+    }
+
+    /**
+     * Fills this slot with an operator's query.
+     *
+     * @param query the query to answer.
+     */
+    public void setQuery(final TopicQuery query)
+    {
+        final byte[] name = query.topicBytes();
+        final int length = name == null ? 0 : name.length;
+        ensureCapacity(length);
+        if (length > 0)
+        {
+            System.arraycopy(name, 0, data, 0, length);
+        }
+        this.type = EventType.QUERY;
+        this.topicLength = length;
+        this.idLength = 0;
+        this.payloadLength = 0;
+        this.request = null;
+        this.lastInRequest = false;
+        this.subscriber = null;
+        this.query = query;
+    }
+
+    /**
+     * What this event asks for.
+     *
+     * @return the event type.
+     */
+    public EventType type()
+    {
+        return type;
+    }
+
+    /**
+     * The slot's bytes: {@code topic | id | payload}.
+     *
+     * @return the backing array, valid only inside {@code onEvent}.
+     */
+    public byte[] data()
+    {
+        return data;
+    }
+
+    /**
+     * Length of the topic, which starts at offset 0 of {@link #data()}.
+     *
+     * @return topic length in bytes.
+     */
+    public int topicLength()
+    {
+        return topicLength;
+    }
+
+    /**
+     * Offset of the idempotency key in {@link #data()}.
+     *
+     * @return the key's offset.
+     */
+    public int idOffset()
+    {
+        return topicLength;
+    }
+
+    /**
+     * Length of the idempotency key.
+     *
+     * @return key length, 0 when the message has none.
+     */
+    public int idLength()
+    {
+        return idLength;
+    }
+
+    /**
+     * Offset of the payload in {@link #data()}.
+     *
+     * @return the payload's offset.
+     */
+    public int payloadOffset()
+    {
+        return topicLength + idLength;
+    }
+
+    /**
+     * Length of the payload.
+     *
+     * @return payload length in bytes.
+     */
+    public int payloadLength()
+    {
+        return payloadLength;
+    }
+
+    /**
+     * When ingest received the message.
+     *
+     * @return microseconds since the epoch.
+     */
+    public long receivedMicros()
+    {
+        return receivedMicros;
+    }
+
+    /**
+     * The topic's hash, set by decode.
+     *
+     * @return the hash of the topic bytes.
+     */
+    public long topicHash()
+    {
+        return topicHash;
+    }
+
+    /**
+     * The topic route resolved, or null before route.
+     *
+     * @return the topic state.
+     */
+    public TopicState topic()
+    {
+        return topic;
+    }
+
+    /**
+     * The seq route assigned (messages) or the topic's current seq (subscriptions).
+     *
+     * @return the seq.
+     */
+    public long seq()
+    {
+        return seq;
+    }
+
+    /**
+     * What route decided.
+     *
+     * @return one of the {@code STATUS_} constants.
+     */
+    public int status()
+    {
+        return status;
+    }
+
+    /**
+     * The subscriber of a subscription event.
+     *
+     * @return the subscriber, or null for messages.
+     */
+    public Subscriber subscriber()
+    {
+        return subscriber;
+    }
+
+    /**
+     * The request a message belongs to.
+     *
+     * @return the request, or null for other events.
+     */
+    public PublishRequest request()
+    {
+        return request;
+    }
+
+    /**
+     * Drops every reference so that nothing outlives its use through the ring; called by the last stage.
+     */
+    void clear()
+    {
+        request = null;
+        subscriber = null;
+        query = null;
+        topic = null;
+        recipients = null;
+        if (data.length > retainCapacity)
+        {
+            data = EMPTY;
+        }
+    }
+
+    private void ensureCapacity(final int required)
+    {
+        if (data.length < required)
+        {
+            final int capacity = Math.max(required, initialCapacity);
+            data = new byte[capacity];
+        }
+    }
+}

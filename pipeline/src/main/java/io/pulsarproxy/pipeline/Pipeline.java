@@ -1,0 +1,290 @@
+package io.pulsarproxy.pipeline;
+
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.EventProcessorFactory;
+import com.lmax.disruptor.dsl.ProducerType;
+import com.lmax.disruptor.util.DaemonThreadFactory;
+
+import java.util.concurrent.TimeUnit;
+import com.lmax.disruptor.TimeoutException;
+
+/**
+ * The ring and its three stages: decode, then route (single writer of the topic table), then deliver.
+ * <p>
+ * Producers (ingest's IO threads, subscribers' IO threads) never block here: every claim is a try that fails when
+ * the ring is full, and the caller answers 503 or an error frame. A batch claims its slots in one go, so its
+ * messages are contiguous in the ring and published together.
+ * <p>
+ * <b>Note:</b> start once, then {@link #close()} once, after every producer has stopped; the Disruptor's shutdown
+ * "may never return" while publishing goes on.
+ */
+public final class Pipeline implements AutoCloseable
+{
+    private final PipelineConfig config;
+    private final Disruptor<MessageEvent> disruptor;
+    private final RingBuffer<MessageEvent> ring;
+    private final PipelineCounters counters = new PipelineCounters();
+    private final TopicTable table;
+    private volatile boolean running;
+
+    /**
+     * Builds the ring and wires the stages; nothing runs until {@link #start()}.
+     *
+     * @param config the pipeline settings.
+     */
+    public Pipeline(final PipelineConfig config)
+    {
+        this.config = config;
+        this.disruptor = new Disruptor<>(
+            () -> new MessageEvent(config.slotBytes(), config.slotRetainBytes()),
+            config.ringSize(),
+            DaemonThreadFactory.INSTANCE,
+            ProducerType.MULTI,
+            config.waitStrategy().create());
+        this.ring = disruptor.getRingBuffer();
+        this.table = new TopicTable(config.maxTopics(), config.historySize(), config.historyBytes(), config.epoch());
+
+        final DecodeHandler decode = new DecodeHandler();
+        final RouteHandler route = new RouteHandler(table, config.maxSubscriptionsPerSubscriber(), ring, counters);
+        final DeliverHandler deliver = new DeliverHandler(counters);
+        disruptor
+            .handleEventsWith(stage(decode, "decode"))
+            .then(stage(route, "route"))
+            .then(stage(deliver, "deliver"));
+    }
+
+    /**
+     * Wraps a handler in a processor whose batches are capped, so that one long burst cannot delay the end-of-batch
+     * flush and the replies it carries, and whose exceptions are logged and counted instead of stopping the stage.
+     */
+    private EventProcessorFactory<MessageEvent> stage(final EventHandler<MessageEvent> handler, final String name)
+    {
+        return (ringBuffer, barrierSequences) ->
+        {
+            final BatchEventProcessor<MessageEvent> processor = new BatchEventProcessorBuilder()
+                .setMaxBatchSize(config.maxBatchSize())
+                .build(ringBuffer, ringBuffer.newBarrier(barrierSequences), handler);
+            processor.setExceptionHandler(new StageExceptionHandler(name, counters));
+            return processor;
+        };
+    }
+
+    /**
+     * Starts the stage threads.
+     */
+    public void start()
+    {
+        disruptor.start();
+        running = true;
+    }
+
+    /**
+     * Tells whether the stages run.
+     *
+     * @return true between {@link #start()} and {@link #close()}.
+     */
+    public boolean isRunning()
+    {
+        return running;
+    }
+
+    /**
+     * The settings this pipeline was built with.
+     *
+     * @return the configuration.
+     */
+    public PipelineConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * Counters kept by the stages.
+     *
+     * @return the counters.
+     */
+    public PipelineCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Free slots in the ring right now.
+     *
+     * @return the remaining capacity.
+     */
+    public long remainingCapacity()
+    {
+        return ring.remainingCapacity();
+    }
+
+    /**
+     * Slots in the ring.
+     *
+     * @return the ring size.
+     */
+    public int ringSize()
+    {
+        return ring.getBufferSize();
+    }
+
+    /**
+     * Claims {@code n} contiguous slots without waiting. Fill each with {@link #event(long)}, then call
+     * {@link #publish(long, long)} in a {@code finally} block: a claimed slot that is never published stalls the ring.
+     *
+     * @param n how many slots, at most the ring size.
+     * @return the sequence of the last claimed slot (the first is {@code hi - n + 1}), or -1 when the ring has no room.
+     */
+    public long tryClaim(final int n)
+    {
+        try
+        {
+            return ring.tryNext(n);
+        }
+        catch (final InsufficientCapacityException ex)
+        {
+            return -1;
+        }
+    }
+
+    /**
+     * The event in a claimed slot.
+     *
+     * @param sequence a claimed sequence.
+     * @return the slot's event, to fill in place.
+     */
+    public MessageEvent event(final long sequence)
+    {
+        return ring.get(sequence);
+    }
+
+    /**
+     * Makes claimed slots visible to the stages.
+     *
+     * @param lo first claimed sequence.
+     * @param hi last claimed sequence.
+     */
+    public void publish(final long lo, final long hi)
+    {
+        ring.publish(lo, hi);
+    }
+
+    /**
+     * Asks for a subscription; the subscriber hears {@code onSubscribed} or {@code onSubscribeRefused}.
+     *
+     * @param subscriber who asks.
+     * @param topic      bytes holding a validated topic.
+     * @param offset     where it starts.
+     * @param length     its length.
+     * @return false when the ring is full and nothing was queued.
+     */
+    public boolean trySubscribe(final Subscriber subscriber, final byte[] topic, final int offset, final int length)
+    {
+        return trySubscription(EventType.SUBSCRIBE, subscriber, topic, offset, length);
+    }
+
+    /**
+     * Asks to drop a subscription; the subscriber hears {@code onUnsubscribed}.
+     *
+     * @param subscriber who asks.
+     * @param topic      bytes holding a validated topic.
+     * @param offset     where it starts.
+     * @param length     its length.
+     * @return false when the ring is full and nothing was queued.
+     */
+    public boolean tryUnsubscribe(final Subscriber subscriber, final byte[] topic, final int offset, final int length)
+    {
+        return trySubscription(EventType.UNSUBSCRIBE, subscriber, topic, offset, length);
+    }
+
+    /**
+     * Forgets every subscription of a subscriber that has gone.
+     *
+     * @param subscriber the subscriber.
+     * @return false when the ring is full; retry later, until then the subscriber merely receives and drops.
+     */
+    public boolean tryDetach(final Subscriber subscriber)
+    {
+        return trySubscription(EventType.DETACH, subscriber, null, 0, 0);
+    }
+
+    /**
+     * Asks for topic statistics; the answer arrives through {@link TopicQuery#onAnswered(java.util.List)}.
+     *
+     * @param query the query.
+     * @return false when the ring is full.
+     */
+    public boolean tryQuery(final TopicQuery query)
+    {
+        final long seq = tryClaim(1);
+        if (seq < 0)
+        {
+            return false;
+        }
+        try
+        {
+            ring.get(seq).setQuery(query);
+        }
+        finally
+        {
+            ring.publish(seq);
+        }
+        return true;
+    }
+
+    /**
+     * Waits until every published event has passed all stages, then stops the stage threads.
+     *
+     * @param timeout how long to wait for the backlog to drain.
+     * @param unit    unit of the timeout.
+     * @return true if the ring drained; false if the stages were halted with work left.
+     */
+    public boolean shutdown(final long timeout, final TimeUnit unit)
+    {
+        if (!running)
+        {
+            return true;
+        }
+        running = false;
+        try
+        {
+            disruptor.shutdown(timeout, unit);
+            return true;
+        }
+        catch (final TimeoutException ex)
+        {
+            disruptor.halt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        shutdown(10, TimeUnit.SECONDS);
+    }
+
+    private boolean trySubscription(
+        final EventType type, final Subscriber subscriber, final byte[] topic, final int offset, final int length)
+    {
+        final long seq = tryClaim(1);
+        if (seq < 0)
+        {
+            return false;
+        }
+        try
+        {
+            ring.get(seq).setSubscription(type, subscriber, topic, offset, length);
+        }
+        finally
+        {
+            ring.publish(seq);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,76 @@
+package io.pulsarproxy.pipeline;
+
+/**
+ * Plain counters kept by the stages, each field written by one stage thread only, read by metrics at any time.
+ * <p>
+ * Readers may see a value a moment old; that is what a scrape needs, and it keeps the hot path free of atomics.
+ */
+public final class PipelineCounters
+{
+    volatile long routed;
+    volatile long subscriptions;
+    volatile long delivered;
+    volatile long requestsCompleted;
+    volatile long requestsRefused;
+    final java.util.concurrent.atomic.AtomicLong stageErrors = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Messages sequenced by route.
+     *
+     * @return the count since start.
+     */
+    public long routed()
+    {
+        return routed;
+    }
+
+    /**
+     * Subscriptions currently held across all subscribers.
+     *
+     * @return the current count.
+     */
+    public long subscriptions()
+    {
+        return subscriptions;
+    }
+
+    /**
+     * Messages handed to subscribers' outbound buffers, one per subscriber per message.
+     *
+     * @return the count since start.
+     */
+    public long delivered()
+    {
+        return delivered;
+    }
+
+    /**
+     * Publish requests completed with success.
+     *
+     * @return the count since start.
+     */
+    public long requestsCompleted()
+    {
+        return requestsCompleted;
+    }
+
+    /**
+     * Publish requests refused by route as a whole (topic table full).
+     *
+     * @return the count since start.
+     */
+    public long requestsRefused()
+    {
+        return requestsRefused;
+    }
+
+    /**
+     * Exceptions caught by the stages' exception handlers.
+     *
+     * @return the count since start.
+     */
+    public long stageErrors()
+    {
+        return stageErrors.get();
+    }
+}

@@ -1,0 +1,159 @@
+package io.pulsarproxy.pipeline;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Everything the gateway knows about one topic: its name, its sequence, its subscribers and its history.
+ * <p>
+ * <b>Note:</b> each field has one writer. Route writes {@code seq}, {@code subscribers} and the hash chain; deliver
+ * writes the history. Other threads read a topic only through a {@link TopicQuery} that travels the ring.
+ */
+public final class TopicState
+{
+    private static final Subscriber[] NO_SUBSCRIBERS = new Subscriber[0];
+
+    private final byte[] nameBytes;
+    private final String name;
+    private final long hash;
+    private final String epoch;
+    private final byte[] epochBytes;
+    private final TopicHistory history;
+
+    TopicState next;
+    long seq;
+    Subscriber[] subscribers = NO_SUBSCRIBERS;
+    PublishRequest lastRequest;
+    int lastRequestIndex;
+
+    TopicState(
+        final byte[] src,
+        final int offset,
+        final int length,
+        final long hash,
+        final String epoch,
+        final int historyCount,
+        final int historyBytes)
+    {
+        this.nameBytes = new byte[length];
+        System.arraycopy(src, offset, nameBytes, 0, length);
+        this.name = new String(nameBytes, StandardCharsets.US_ASCII);
+        this.hash = hash;
+        this.epoch = epoch;
+        this.epochBytes = epoch.getBytes(StandardCharsets.US_ASCII);
+        this.history = new TopicHistory(historyCount, historyBytes);
+    }
+
+    /**
+     * The topic name as bytes (ASCII); do not modify.
+     *
+     * @return the name's bytes.
+     */
+    public byte[] nameBytes()
+    {
+        return nameBytes;
+    }
+
+    /**
+     * The topic name.
+     *
+     * @return the name.
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * The hash the topic table files this topic under.
+     *
+     * @return the topic hash.
+     */
+    public long hash()
+    {
+        return hash;
+    }
+
+    /**
+     * The id of this topic's sequence; it changes whenever the sequence restarts.
+     *
+     * @return the epoch.
+     */
+    public String epoch()
+    {
+        return epoch;
+    }
+
+    /**
+     * The epoch as ASCII bytes, for encoders; do not modify.
+     *
+     * @return the epoch's bytes.
+     */
+    public byte[] epochBytes()
+    {
+        return epochBytes;
+    }
+
+    /**
+     * The retained messages; read and written only by the deliver stage.
+     *
+     * @return the history.
+     */
+    public TopicHistory history()
+    {
+        return history;
+    }
+
+    boolean matches(final byte[] src, final int offset, final int length)
+    {
+        if (length != nameBytes.length)
+        {
+            return false;
+        }
+        for (int i = 0; i < length; i++)
+        {
+            if (nameBytes[i] != src[offset + i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void addSubscriber(final Subscriber subscriber)
+    {
+        // Copy on write: an event in flight keeps the array it was routed with, so deliver never sees it change.
+        final Subscriber[] old = subscribers;
+        final Subscriber[] grown = new Subscriber[old.length + 1];
+        System.arraycopy(old, 0, grown, 0, old.length);
+        grown[old.length] = subscriber;
+        subscribers = grown;
+    }
+
+    boolean removeSubscriber(final Subscriber subscriber)
+    {
+        final Subscriber[] old = subscribers;
+        for (int i = 0; i < old.length; i++)
+        {
+            if (old[i] == subscriber)
+            {
+                if (old.length == 1)
+                {
+                    subscribers = NO_SUBSCRIBERS;
+                    return true;
+                }
+                final Subscriber[] shrunk = new Subscriber[old.length - 1];
+                System.arraycopy(old, 0, shrunk, 0, i);
+                System.arraycopy(old, i + 1, shrunk, i, old.length - i - 1);
+                subscribers = shrunk;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "TopicState{" + name + ", seq=" + seq + ", subscribers=" + subscribers.length + "}";
+    }
+}
