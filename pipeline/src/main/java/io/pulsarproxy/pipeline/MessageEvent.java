@@ -67,23 +67,27 @@ public final class MessageEvent
     /**
      * Fills this slot with one published message; called by ingest between claim and publish.
      *
-     * @param src             bytes holding the topic, id and payload.
-     * @param topicOffset     where the topic starts.
-     * @param topicLength     topic length, already validated.
-     * @param idOffset        where the idempotency key starts.
-     * @param idLength        key length, 0 when there is none.
-     * @param payloadOffset   where the JSON payload starts.
-     * @param payloadLength   payload length, already validated.
-     * @param receivedMicros  receive time, microseconds since the epoch.
-     * @param request         the request this message belongs to; it is completed after its last message.
-     * @param lastInRequest   true for the request's last message.
+     * @param topicSrc       bytes holding the topic.
+     * @param topicOffset    where the topic starts.
+     * @param topicLength    topic length, already validated.
+     * @param idSrc          bytes holding the idempotency key (may be null when {@code idLength} is 0).
+     * @param idOffset       where the key starts.
+     * @param idLength       key length, 0 when there is none.
+     * @param payloadSrc     bytes holding the JSON payload.
+     * @param payloadOffset  where the payload starts.
+     * @param payloadLength  payload length, already validated.
+     * @param receivedMicros receive time, microseconds since the epoch.
+     * @param request        the request this message belongs to; it is completed after its last message.
+     * @param lastInRequest  true for the request's last message.
      */
     public void setMessage(
-        final byte[] src,
+        final byte[] topicSrc,
         final int topicOffset,
         final int topicLength,
+        final byte[] idSrc,
         final int idOffset,
         final int idLength,
+        final byte[] payloadSrc,
         final int payloadOffset,
         final int payloadLength,
         final long receivedMicros,
@@ -93,12 +97,12 @@ public final class MessageEvent
         final int total = topicLength + idLength + payloadLength;
         ensureCapacity(total);
         final byte[] dst = data;
-        System.arraycopy(src, topicOffset, dst, 0, topicLength);
+        System.arraycopy(topicSrc, topicOffset, dst, 0, topicLength);
         if (idLength > 0)
         {
-            System.arraycopy(src, idOffset, dst, topicLength, idLength);
+            System.arraycopy(idSrc, idOffset, dst, topicLength, idLength);
         }
-        System.arraycopy(src, payloadOffset, dst, topicLength + idLength, payloadLength);
+        System.arraycopy(payloadSrc, payloadOffset, dst, topicLength + idLength, payloadLength);
         this.type = EventType.MESSAGE;
         this.topicLength = topicLength;
         this.idLength = idLength;

@@ -1,0 +1,19 @@
+package io.pulsarproxy.delivery;
+
+/**
+ * The settings of the subscriber endpoints, built once by the gateway from its configuration.
+ *
+ * @param outboundMaxBytes   bytes one connection may have queued or in flight.
+ * @param slowPolicy         what to do when a connection would exceed that bound.
+ * @param maxConnections     WebSocket connections the gateway accepts at once.
+ * @param maxClientFrameBytes largest frame a client may send.
+ * @param maxJsonDepth       deepest JSON nesting accepted in client frames.
+ */
+public record DeliveryConfig(
+    int outboundMaxBytes,
+    SlowConsumerPolicy slowPolicy,
+    int maxConnections,
+    int maxClientFrameBytes,
+    int maxJsonDepth)
+{
+}

@@ -1,0 +1,88 @@
+package io.pulsarproxy.delivery;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counters of the subscriber endpoints, for metrics.
+ */
+public final class DeliveryCounters
+{
+    final AtomicInteger connections = new AtomicInteger();
+    final AtomicLong connectionsOpened = new AtomicLong();
+    final AtomicLong connectionsRefused = new AtomicLong();
+    final AtomicLong framesSent = new AtomicLong();
+    final AtomicLong slowDrops = new AtomicLong();
+    final AtomicLong slowDisconnects = new AtomicLong();
+    final AtomicLong clientErrors = new AtomicLong();
+
+    /**
+     * Open WebSocket connections.
+     *
+     * @return the current count.
+     */
+    public int connections()
+    {
+        return connections.get();
+    }
+
+    /**
+     * WebSocket connections accepted since start.
+     *
+     * @return the count.
+     */
+    public long connectionsOpened()
+    {
+        return connectionsOpened.get();
+    }
+
+    /**
+     * Connections refused because the gateway held its maximum.
+     *
+     * @return the count.
+     */
+    public long connectionsRefused()
+    {
+        return connectionsRefused.get();
+    }
+
+    /**
+     * WebSocket frames written.
+     *
+     * @return the count.
+     */
+    public long framesSent()
+    {
+        return framesSent.get();
+    }
+
+    /**
+     * Times a slow connection had messages dropped under the drop policy.
+     *
+     * @return the count.
+     */
+    public long slowDrops()
+    {
+        return slowDrops.get();
+    }
+
+    /**
+     * Connections closed for being too slow (or flooding control frames).
+     *
+     * @return the count.
+     */
+    public long slowDisconnects()
+    {
+        return slowDisconnects.get();
+    }
+
+    /**
+     * Client frames answered with an error frame.
+     *
+     * @return the count.
+     */
+    public long clientErrors()
+    {
+        return clientErrors.get();
+    }
+}

@@ -1,0 +1,208 @@
+package io.pulsarproxy.delivery;
+
+import io.pulsarproxy.pipeline.Pipeline;
+import io.pulsarproxy.pipeline.TopicName;
+import io.pulsarproxy.pipeline.json.JsonWriter;
+import io.undertow.Handlers;
+import io.undertow.server.HttpHandler;
+import io.undertow.websockets.WebSocketConnectionCallback;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
+import io.undertow.websockets.spi.WebSocketHttpExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The WebSocket endpoint {@code GET /v1/subscribe?topic=a&topic=b}: accepts connections, subscribes them to the
+ * topics of the query string, and keeps track of them for limits and shutdown.
+ * <p>
+ * <b>Note:</b> {@link #onConnect} runs on the connection's IO thread and never blocks: subscriptions are queued on
+ * the ring, and a full ring is answered with an {@code error} frame.
+ */
+public final class SubscribeEndpoint implements WebSocketConnectionCallback
+{
+    /** Close code when the gateway holds its maximum of connections (RFC 6455 "try again later"). */
+    public static final int CLOSE_TRY_AGAIN_LATER = 1013;
+
+    private static final Logger LOG = LoggerFactory.getLogger(SubscribeEndpoint.class);
+    private static final long DETACH_RETRY_MILLIS = 10;
+
+    private final Pipeline pipeline;
+    private final DeliveryConfig config;
+    private final DeliveryCounters counters = new DeliveryCounters();
+    private final Set<WebSocketSubscriber> sessions = ConcurrentHashMap.newKeySet();
+    private final HttpHandler handshake;
+
+    /**
+     * Creates the endpoint.
+     *
+     * @param pipeline where subscriptions go.
+     * @param config   limits and the slow-consumer policy.
+     */
+    public SubscribeEndpoint(final Pipeline pipeline, final DeliveryConfig config)
+    {
+        this.pipeline = pipeline;
+        this.config = config;
+        this.handshake = Handlers.websocket(this);
+    }
+
+    /**
+     * The handler that performs the WebSocket handshake; a request that is not an upgrade gets 400 from Undertow.
+     *
+     * @return the handshake handler.
+     */
+    public HttpHandler handshakeHandler()
+    {
+        return handshake;
+    }
+
+    /**
+     * Tells whether one more connection fits under {@code proxy.max.connections}.
+     *
+     * @return false when the gateway holds its maximum.
+     */
+    public boolean hasRoom()
+    {
+        return counters.connections.get() < config.maxConnections();
+    }
+
+    /**
+     * Counters for metrics.
+     *
+     * @return the counters.
+     */
+    public DeliveryCounters counters()
+    {
+        return counters;
+    }
+
+    @Override
+    public void onConnect(final WebSocketHttpExchange exchange, final WebSocketChannel channel)
+    {
+        if (counters.connections.incrementAndGet() > config.maxConnections())
+        {
+            counters.connections.decrementAndGet();
+            counters.connectionsRefused.incrementAndGet();
+            WebSockets.sendClose(CLOSE_TRY_AGAIN_LATER, "too many connections", channel, null);
+            return;
+        }
+        counters.connectionsOpened.incrementAndGet();
+        final WebSocketSubscriber subscriber = new WebSocketSubscriber(channel, config, counters);
+        sessions.add(subscriber);
+        channel.addCloseTask(ch -> onClose(subscriber));
+        channel.getReceiveSetter().set(new ClientFrameListener(subscriber, pipeline, config, counters));
+        channel.resumeReceives();
+
+        final Map<String, List<String>> params = exchange.getRequestParameters();
+        final List<String> topics = params.get("topic");
+        if (topics != null)
+        {
+            for (final String topic : topics)
+            {
+                subscribeFromQuery(subscriber, topic);
+            }
+        }
+    }
+
+    /**
+     * Sends every open connection what it has queued, then a close frame with {@code code}; used at shutdown after
+     * the pipeline has drained.
+     *
+     * @param code    the close code, 1001 at shutdown.
+     * @param reason  the close reason.
+     * @param timeout how long to wait for the connections to close.
+     * @param unit    the unit of {@code timeout}.
+     * @return true if every connection closed in time.
+     */
+    public boolean closeAll(final int code, final String reason, final long timeout, final TimeUnit unit)
+    {
+        for (final WebSocketSubscriber subscriber : sessions)
+        {
+            subscriber.closeAfterFlush(code, reason);
+        }
+        final long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (!sessions.isEmpty() && System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(5);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        final boolean clean = sessions.isEmpty();
+        for (final WebSocketSubscriber subscriber : sessions)
+        {
+            IoUtils.safeClose(subscriber.channel());
+        }
+        return clean;
+    }
+
+    private void subscribeFromQuery(final WebSocketSubscriber subscriber, final String topic)
+    {
+        final byte[] bytes = topic.getBytes(StandardCharsets.UTF_8);
+        final int code = TopicName.validatePattern(bytes, 0, bytes.length);
+        String error = null;
+        String message = null;
+        if (code != TopicName.VALID)
+        {
+            error = "bad-topic";
+            message = TopicName.describe(code);
+        }
+        else if (TopicName.isWildcard(bytes, 0, bytes.length))
+        {
+            error = "unsupported";
+            message = "wildcard subscriptions are not supported by this version";
+        }
+        else if (!pipeline.trySubscribe(subscriber, bytes, 0, bytes.length))
+        {
+            error = "busy";
+            message = "the gateway is at capacity; retry shortly";
+        }
+        if (error != null)
+        {
+            counters.clientErrors.incrementAndGet();
+            subscriber.sendControl(new JsonWriter(128)
+                .raw("{\"type\":\"error\",\"code\":").string(error)
+                .raw(",\"message\":").string(message)
+                .raw(",\"op\":\"subscribe\",\"topic\":").string(bytes, 0, bytes.length)
+                .raw("}"));
+        }
+    }
+
+    private void onClose(final WebSocketSubscriber subscriber)
+    {
+        if (sessions.remove(subscriber))
+        {
+            counters.connections.decrementAndGet();
+        }
+        subscriber.release();
+        detach(subscriber, subscriber.channel());
+    }
+
+    private void detach(final WebSocketSubscriber subscriber, final WebSocketChannel channel)
+    {
+        if (pipeline.tryDetach(subscriber))
+        {
+            return;
+        }
+        if (!pipeline.isRunning())
+        {
+            return;
+        }
+        // The ring is full: until the detach gets through, the subscriber only discards what it is handed.
+        LOG.debug("ring full; retrying detach of a closed subscriber");
+        channel.getIoThread().executeAfter(() -> detach(subscriber, channel), DETACH_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+}

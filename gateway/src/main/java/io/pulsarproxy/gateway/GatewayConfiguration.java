@@ -1,0 +1,280 @@
+package io.pulsarproxy.gateway;
+
+import io.pulsarproxy.delivery.DeliveryConfig;
+import io.pulsarproxy.delivery.SlowConsumerPolicy;
+import io.pulsarproxy.ingest.IngestConfig;
+import io.pulsarproxy.pipeline.PipelineConfig;
+import io.pulsarproxy.pipeline.WaitStrategyType;
+
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Every setting of the gateway, read once from system properties prefixed {@code proxy.}, checked, and then fixed.
+ * <p>
+ * {@link #load(Properties)} throws a {@link ConfigException} naming the property for any bad value or bad
+ * combination; {@link GatewayMain} prints it and exits with code 2. {@link #toString()} is what the gateway prints at
+ * start. The module configurations ({@link #pipeline()}, {@link #ingest()}, {@link #delivery()}) are derived from it.
+ *
+ * @param host                  address to bind.
+ * @param port                  port to bind; 0 picks a free one.
+ * @param ioThreads             Undertow IO threads.
+ * @param workerThreads         Undertow worker threads (nothing here blocks, so few are needed).
+ * @param ringSize              ring slots, a power of two.
+ * @param waitStrategy          how stage threads wait.
+ * @param slotBytes             bytes pre-allocated per ring slot.
+ * @param stageBatchMax         events a stage handles before it flushes and publishes progress.
+ * @param maxPayloadBytes       largest message payload.
+ * @param maxBatchMessages      most messages per publish request.
+ * @param maxBatchBytes         largest publish request body.
+ * @param maxJsonDepth          deepest JSON nesting accepted.
+ * @param maxIdBytes            longest idempotency key.
+ * @param historySize           messages retained per topic.
+ * @param historyBytes          payload bytes retained per topic.
+ * @param maxTopics             topics the gateway holds.
+ * @param maxSubscriptions      subscriptions per connection.
+ * @param maxConnections        WebSocket connections at once.
+ * @param outboundMaxBytes      bytes queued or in flight per connection.
+ * @param slowPolicy            what happens to a connection that would exceed its outbound bound.
+ * @param wsMaxFrameBytes       largest frame a client may send.
+ * @param shutdownTimeoutMillis how long each shutdown step may take.
+ * @param epoch                 the id of the topic sequences of this process.
+ */
+public record GatewayConfiguration(
+    String host,
+    int port,
+    int ioThreads,
+    int workerThreads,
+    int ringSize,
+    WaitStrategyType waitStrategy,
+    int slotBytes,
+    int stageBatchMax,
+    int maxPayloadBytes,
+    int maxBatchMessages,
+    int maxBatchBytes,
+    int maxJsonDepth,
+    int maxIdBytes,
+    int historySize,
+    int historyBytes,
+    int maxTopics,
+    int maxSubscriptions,
+    int maxConnections,
+    int outboundMaxBytes,
+    SlowConsumerPolicy slowPolicy,
+    int wsMaxFrameBytes,
+    int shutdownTimeoutMillis,
+    String epoch)
+{
+    /** Address to bind. */
+    public static final String HOST_PROP_NAME = "proxy.host";
+    /** Port to bind. */
+    public static final String PORT_PROP_NAME = "proxy.port";
+    /** Undertow IO threads. */
+    public static final String IO_THREADS_PROP_NAME = "proxy.io.threads";
+    /** Undertow worker threads. */
+    public static final String WORKER_THREADS_PROP_NAME = "proxy.worker.threads";
+    /** Ring slots. */
+    public static final String RING_SIZE_PROP_NAME = "proxy.ring.size";
+    /** Stage wait strategy. */
+    public static final String WAIT_STRATEGY_PROP_NAME = "proxy.wait.strategy";
+    /** Bytes pre-allocated per slot. */
+    public static final String SLOT_BYTES_PROP_NAME = "proxy.ring.slot.bytes";
+    /** Events per stage batch. */
+    public static final String STAGE_BATCH_PROP_NAME = "proxy.stage.batch.max";
+    /** Largest payload. */
+    public static final String MAX_PAYLOAD_PROP_NAME = "proxy.max.payload.bytes";
+    /** Most messages per request. */
+    public static final String MAX_BATCH_MESSAGES_PROP_NAME = "proxy.max.batch.messages";
+    /** Largest request body. */
+    public static final String MAX_BATCH_BYTES_PROP_NAME = "proxy.max.batch.bytes";
+    /** Deepest JSON nesting. */
+    public static final String MAX_JSON_DEPTH_PROP_NAME = "proxy.max.json.depth";
+    /** Longest idempotency key. */
+    public static final String MAX_ID_BYTES_PROP_NAME = "proxy.max.id.bytes";
+    /** Messages retained per topic. */
+    public static final String HISTORY_SIZE_PROP_NAME = "proxy.history.size";
+    /** Payload bytes retained per topic. */
+    public static final String HISTORY_BYTES_PROP_NAME = "proxy.history.bytes";
+    /** Topics held. */
+    public static final String MAX_TOPICS_PROP_NAME = "proxy.max.topics";
+    /** Subscriptions per connection. */
+    public static final String MAX_SUBSCRIPTIONS_PROP_NAME = "proxy.max.subscriptions.per.connection";
+    /** WebSocket connections. */
+    public static final String MAX_CONNECTIONS_PROP_NAME = "proxy.max.connections";
+    /** Outbound bound per connection. */
+    public static final String OUTBOUND_MAX_PROP_NAME = "proxy.outbound.max.bytes";
+    /** Slow-consumer policy. */
+    public static final String SLOW_POLICY_PROP_NAME = "proxy.slow.policy";
+    /** Largest client frame. */
+    public static final String WS_MAX_FRAME_PROP_NAME = "proxy.ws.max.frame.bytes";
+    /** Shutdown step timeout. */
+    public static final String SHUTDOWN_TIMEOUT_PROP_NAME = "proxy.shutdown.timeout.ms";
+
+    /** Bytes a message adds around its payload in a data frame, beyond its topic; used to check the outbound bound. */
+    static final int FRAME_OVERHEAD_BYTES = 128;
+
+    private static final int MIB = 1024 * 1024;
+
+    /**
+     * Reads and checks every {@code proxy.*} property.
+     *
+     * @param properties usually {@link System#getProperties()}.
+     * @return the configuration.
+     * @throws ConfigException naming the first bad value.
+     */
+    public static GatewayConfiguration load(final Properties properties)
+    {
+        final PropertyReader r = new PropertyReader(properties);
+        final int cores = Runtime.getRuntime().availableProcessors();
+
+        final String host = r.string(HOST_PROP_NAME, "127.0.0.1");
+        if (host.isEmpty())
+        {
+            throw new ConfigException(HOST_PROP_NAME + " must not be empty");
+        }
+        final WaitStrategyType waitStrategy;
+        try
+        {
+            waitStrategy = WaitStrategyType.parse(r.string(WAIT_STRATEGY_PROP_NAME, "blocking"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigException(WAIT_STRATEGY_PROP_NAME + "=" + properties.getProperty(WAIT_STRATEGY_PROP_NAME) +
+                ": " + ex.getMessage());
+        }
+        final SlowConsumerPolicy slowPolicy;
+        try
+        {
+            slowPolicy = SlowConsumerPolicy.parse(r.string(SLOW_POLICY_PROP_NAME, "drop"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigException(SLOW_POLICY_PROP_NAME + "=" + properties.getProperty(SLOW_POLICY_PROP_NAME) +
+                ": " + ex.getMessage());
+        }
+
+        final GatewayConfiguration config = new GatewayConfiguration(
+            host,
+            r.integer(PORT_PROP_NAME, 8080, 0, 65535),
+            r.integer(IO_THREADS_PROP_NAME, Math.max(2, cores), 1, 1024),
+            r.integer(WORKER_THREADS_PROP_NAME, 4, 1, 1024),
+            r.integer(RING_SIZE_PROP_NAME, 65536, 2, 1 << 26),
+            waitStrategy,
+            r.size(SLOT_BYTES_PROP_NAME, 512, 16, 64 * 1024),
+            r.integer(STAGE_BATCH_PROP_NAME, 1024, 1, 1 << 20),
+            r.size(MAX_PAYLOAD_PROP_NAME, MIB, 1, 256 * MIB),
+            r.integer(MAX_BATCH_MESSAGES_PROP_NAME, 10_000, 1, 1 << 24),
+            r.size(MAX_BATCH_BYTES_PROP_NAME, 16 * MIB, 1, 1024 * MIB),
+            r.integer(MAX_JSON_DEPTH_PROP_NAME, 64, 1, 1024),
+            r.size(MAX_ID_BYTES_PROP_NAME, 256, 1, 64 * 1024),
+            r.integer(HISTORY_SIZE_PROP_NAME, 1000, 0, 1 << 24),
+            r.size(HISTORY_BYTES_PROP_NAME, MIB, 0, 1024 * MIB),
+            r.integer(MAX_TOPICS_PROP_NAME, 100_000, 1, 1 << 26),
+            r.integer(MAX_SUBSCRIPTIONS_PROP_NAME, 1000, 1, 1 << 20),
+            r.integer(MAX_CONNECTIONS_PROP_NAME, 10_000, 1, 1 << 24),
+            r.size(OUTBOUND_MAX_PROP_NAME, 4 * MIB, 1024, 1024 * MIB),
+            slowPolicy,
+            r.size(WS_MAX_FRAME_PROP_NAME, 64 * 1024, 256, 16 * MIB),
+            r.integer(SHUTDOWN_TIMEOUT_PROP_NAME, 10_000, 0, 3_600_000),
+            newEpoch());
+        config.checkCombinations();
+        return config;
+    }
+
+    /**
+     * The pipeline's share of the settings.
+     *
+     * @return the pipeline configuration.
+     */
+    public PipelineConfig pipeline()
+    {
+        return new PipelineConfig(ringSize, waitStrategy, slotBytes, Math.max(slotBytes, 64 * 1024), historySize,
+            historyBytes, maxTopics, maxSubscriptions, stageBatchMax, epoch);
+    }
+
+    /**
+     * The publish endpoints' share of the settings.
+     *
+     * @return the ingest configuration.
+     */
+    public IngestConfig ingest()
+    {
+        return new IngestConfig(maxPayloadBytes, maxBatchMessages, maxBatchBytes, maxJsonDepth, maxIdBytes);
+    }
+
+    /**
+     * The subscriber endpoints' share of the settings.
+     *
+     * @return the delivery configuration.
+     */
+    public DeliveryConfig delivery()
+    {
+        return new DeliveryConfig(outboundMaxBytes, slowPolicy, maxConnections, wsMaxFrameBytes, maxJsonDepth);
+    }
+
+    private void checkCombinations()
+    {
+        if (Integer.bitCount(ringSize) != 1)
+        {
+            throw new ConfigException(RING_SIZE_PROP_NAME + "=" + ringSize + ": must be a power of two");
+        }
+        if (maxBatchMessages > ringSize)
+        {
+            throw new ConfigException(MAX_BATCH_MESSAGES_PROP_NAME + "=" + maxBatchMessages + " is larger than " +
+                RING_SIZE_PROP_NAME + "=" + ringSize + ": a batch claims its slots at once, so it must fit in the ring");
+        }
+        if (maxPayloadBytes > maxBatchBytes)
+        {
+            throw new ConfigException(MAX_PAYLOAD_PROP_NAME + "=" + maxPayloadBytes + " is larger than " +
+                MAX_BATCH_BYTES_PROP_NAME + "=" + maxBatchBytes + ": such a payload could never be published in a batch");
+        }
+        final long largestFrame = (long)maxPayloadBytes + 200 + FRAME_OVERHEAD_BYTES;
+        if (outboundMaxBytes < largestFrame)
+        {
+            throw new ConfigException(OUTBOUND_MAX_PROP_NAME + "=" + outboundMaxBytes + " cannot hold one message of " +
+                MAX_PAYLOAD_PROP_NAME + "=" + maxPayloadBytes + "; it must be at least " + largestFrame);
+        }
+    }
+
+    private static String newEpoch()
+    {
+        // Time-ordered, so a later process has a later epoch, plus randomness against two starts in one millisecond.
+        return Long.toString(System.currentTimeMillis(), 36) + "-" +
+            Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36 * 36), 36);
+    }
+
+    @Override
+    public String toString()
+    {
+        final StringBuilder sb = new StringBuilder("Pulsar Proxy configuration:\n");
+        line(sb, HOST_PROP_NAME, host);
+        line(sb, PORT_PROP_NAME, port);
+        line(sb, IO_THREADS_PROP_NAME, ioThreads);
+        line(sb, WORKER_THREADS_PROP_NAME, workerThreads);
+        line(sb, RING_SIZE_PROP_NAME, ringSize);
+        line(sb, WAIT_STRATEGY_PROP_NAME, waitStrategy.propertyValue());
+        line(sb, SLOT_BYTES_PROP_NAME, slotBytes);
+        line(sb, STAGE_BATCH_PROP_NAME, stageBatchMax);
+        line(sb, MAX_PAYLOAD_PROP_NAME, maxPayloadBytes);
+        line(sb, MAX_BATCH_MESSAGES_PROP_NAME, maxBatchMessages);
+        line(sb, MAX_BATCH_BYTES_PROP_NAME, maxBatchBytes);
+        line(sb, MAX_JSON_DEPTH_PROP_NAME, maxJsonDepth);
+        line(sb, MAX_ID_BYTES_PROP_NAME, maxIdBytes);
+        line(sb, HISTORY_SIZE_PROP_NAME, historySize);
+        line(sb, HISTORY_BYTES_PROP_NAME, historyBytes);
+        line(sb, MAX_TOPICS_PROP_NAME, maxTopics);
+        line(sb, MAX_SUBSCRIPTIONS_PROP_NAME, maxSubscriptions);
+        line(sb, MAX_CONNECTIONS_PROP_NAME, maxConnections);
+        line(sb, OUTBOUND_MAX_PROP_NAME, outboundMaxBytes);
+        line(sb, SLOW_POLICY_PROP_NAME, slowPolicy.propertyValue());
+        line(sb, WS_MAX_FRAME_PROP_NAME, wsMaxFrameBytes);
+        line(sb, SHUTDOWN_TIMEOUT_PROP_NAME, shutdownTimeoutMillis);
+        sb.append("  (epoch ").append(epoch).append(")");
+        return sb.toString();
+    }
+
+    private static void line(final StringBuilder sb, final String name, final Object value)
+    {
+        sb.append("  ").append(name).append(" = ").append(value).append('\n');
+    }
+}

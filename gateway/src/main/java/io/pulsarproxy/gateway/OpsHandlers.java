@@ -1,0 +1,180 @@
+package io.pulsarproxy.gateway;
+
+import io.pulsarproxy.ingest.Problem;
+import io.pulsarproxy.pipeline.Pipeline;
+import io.pulsarproxy.pipeline.TopicName;
+import io.pulsarproxy.pipeline.TopicQuery;
+import io.pulsarproxy.pipeline.json.JsonWriter;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.PathTemplateMatch;
+import io.undertow.util.SameThreadExecutor;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The operations endpoints: {@code /healthz}, {@code /readyz}, {@code /v1/topics}, {@code /v1/topics/{topic}},
+ * and the 404 and 405 answers.
+ * <p>
+ * Topic statistics are asked of the pipeline by a query that travels the ring, so they are read by the threads that
+ * own them and the answer is consistent; the HTTP reply is written on the exchange's IO thread.
+ */
+final class OpsHandlers
+{
+    private final Pipeline pipeline;
+    private final BooleanSupplier ready;
+
+    OpsHandlers(final Pipeline pipeline, final BooleanSupplier ready)
+    {
+        this.pipeline = pipeline;
+        this.ready = ready;
+    }
+
+    HttpHandler health()
+    {
+        return exchange -> json(exchange, 200, "{\"status\":\"up\"}");
+    }
+
+    HttpHandler readiness()
+    {
+        return exchange ->
+        {
+            if (ready.getAsBoolean())
+            {
+                json(exchange, 200, "{\"status\":\"ready\"}");
+            }
+            else
+            {
+                Problem.send(exchange, 503, "not-ready", "Not ready",
+                    "the gateway is starting or draining; do not send traffic", -1, 1);
+            }
+        };
+    }
+
+    HttpHandler topics()
+    {
+        return exchange -> query(exchange, null);
+    }
+
+    HttpHandler topic()
+    {
+        return exchange ->
+        {
+            final PathTemplateMatch match = exchange.getAttachment(PathTemplateMatch.ATTACHMENT_KEY);
+            final byte[] name = match.getParameters().get("topic").getBytes(StandardCharsets.UTF_8);
+            final int code = TopicName.validateTopic(name, 0, name.length);
+            if (code != TopicName.VALID)
+            {
+                Problem.send(exchange, 400, "invalid-topic", "Invalid topic", TopicName.describe(code));
+                return;
+            }
+            query(exchange, name);
+        };
+    }
+
+    static HttpHandler notFound()
+    {
+        return exchange -> Problem.send(exchange, 404, "not-found", "Not found",
+            "no endpoint at " + exchange.getRequestMethod() + " " + exchange.getRequestPath());
+    }
+
+    static HttpHandler methodNotAllowed()
+    {
+        return exchange ->
+        {
+            final String allow = allowedMethods(exchange.getRequestPath());
+            exchange.getResponseHeaders().put(Headers.ALLOW, allow);
+            Problem.send(exchange, 405, "method-not-allowed", "Method not allowed",
+                exchange.getRequestMethod() + " is not allowed on " + exchange.getRequestPath() + "; use " + allow);
+        };
+    }
+
+    private static String allowedMethods(final String path)
+    {
+        if (path.startsWith("/v1/topics/"))
+        {
+            return "GET, POST";
+        }
+        if (path.equals("/v1/publish"))
+        {
+            return "POST";
+        }
+        return "GET";
+    }
+
+    private void query(final HttpServerExchange exchange, final byte[] topic)
+    {
+        final TopicQuery query = new TopicQuery(topic)
+        {
+            @Override
+            protected void onAnswered(final List<TopicStats> topics)
+            {
+                exchange.getIoThread().execute(() -> answer(exchange, topic, topics));
+            }
+        };
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
+        {
+            if (!pipeline.tryQuery(query))
+            {
+                Problem.send(exchange, 503, "ring-full", "Gateway busy",
+                    "the ring has no room for the query right now; retry shortly", -1, 1);
+            }
+        });
+    }
+
+    private static void answer(final HttpServerExchange exchange, final byte[] topic, final List<TopicQuery.TopicStats> stats)
+    {
+        final JsonWriter w = new JsonWriter(256);
+        if (topic != null)
+        {
+            if (stats.isEmpty())
+            {
+                Problem.send(exchange, 404, "unknown-topic", "Unknown topic",
+                    "no message was published to and no subscriber asked for " +
+                        new String(topic, StandardCharsets.UTF_8));
+                return;
+            }
+            write(w, stats.get(0));
+        }
+        else
+        {
+            w.raw("{\"topics\":[");
+            for (int i = 0; i < stats.size(); i++)
+            {
+                if (i > 0)
+                {
+                    w.raw(",");
+                }
+                write(w, stats.get(i));
+            }
+            w.raw("]}");
+        }
+        exchange.setStatusCode(200);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseSender().send(ByteBuffer.wrap(w.buffer(), 0, w.length()));
+    }
+
+    private static void write(final JsonWriter w, final TopicQuery.TopicStats t)
+    {
+        w.raw("{\"topic\":").string(t.name())
+            .raw(",\"epoch\":").string(t.epoch())
+            .raw(",\"seq\":").number(t.seq())
+            .raw(",\"subscribers\":").number(t.subscribers())
+            .raw(",\"history\":{\"first\":").number(t.historyFirst())
+            .raw(",\"last\":").number(t.historyLast())
+            .raw(",\"count\":").number(Math.max(0, t.historyLast() - t.historyFirst() + 1))
+            .raw(",\"bytes\":").number(t.historyBytes())
+            .raw("}}");
+    }
+
+    private static void json(final HttpServerExchange exchange, final int status, final String body)
+    {
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseSender().send(body, StandardCharsets.UTF_8);
+    }
+}

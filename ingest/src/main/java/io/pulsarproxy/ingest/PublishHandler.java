@@ -1,0 +1,234 @@
+package io.pulsarproxy.ingest;
+
+import io.pulsarproxy.pipeline.EpochClock;
+import io.pulsarproxy.pipeline.Pipeline;
+import io.pulsarproxy.pipeline.TopicName;
+import io.undertow.io.Receiver;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.PathTemplateMatch;
+import io.undertow.util.SameThreadExecutor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * {@code POST /v1/topics/{topic}} and {@code POST /v1/publish}: reads the body, validates all of it, claims one ring
+ * slot per message in a single claim, copies the bytes in and publishes; the reply follows when the pipeline has
+ * sequenced the messages (see {@link PublishReply}).
+ * <p>
+ * Nothing here blocks the IO thread: a full ring is answered at once with 503 and {@code Retry-After}.
+ * Bad input of any kind is answered with problem details and nothing of the request is published.
+ */
+public final class PublishHandler implements HttpHandler
+{
+    private static final int SINGLE_BODY_SLACK = 4096;
+
+    private final Pipeline pipeline;
+    private final IngestConfig config;
+    private final boolean topicInPath;
+    private final IngestCounters counters;
+    private final ThreadLocal<PublishParser> parsers;
+
+    private PublishHandler(
+        final Pipeline pipeline, final IngestConfig config, final boolean topicInPath, final IngestCounters counters)
+    {
+        this.pipeline = pipeline;
+        this.config = config;
+        this.topicInPath = topicInPath;
+        this.counters = counters;
+        // One parser per IO thread: they are few and long-lived, and a parser's arrays are reused.
+        this.parsers = ThreadLocal.withInitial(() -> new PublishParser(config));
+    }
+
+    /**
+     * The handler of {@code POST /v1/topics/{topic}}; the route must bind the path parameter {@code topic}.
+     *
+     * @param pipeline where messages go.
+     * @param config   request limits.
+     * @param counters counters to update.
+     * @return the handler.
+     */
+    public static PublishHandler singleTopic(
+        final Pipeline pipeline, final IngestConfig config, final IngestCounters counters)
+    {
+        return new PublishHandler(pipeline, config, true, counters);
+    }
+
+    /**
+     * The handler of {@code POST /v1/publish}.
+     *
+     * @param pipeline where messages go.
+     * @param config   request limits.
+     * @param counters counters to update.
+     * @return the handler.
+     */
+    public static PublishHandler batch(final Pipeline pipeline, final IngestConfig config, final IngestCounters counters)
+    {
+        return new PublishHandler(pipeline, config, false, counters);
+    }
+
+    @Override
+    public void handleRequest(final HttpServerExchange exchange)
+    {
+        counters.requests.incrementAndGet();
+        final byte[] topic;
+        if (topicInPath)
+        {
+            topic = pathTopic(exchange);
+            if (topic == null)
+            {
+                return;
+            }
+        }
+        else
+        {
+            topic = null;
+        }
+
+        final boolean ndjson;
+        final String contentType = mediaType(exchange);
+        if (contentType == null || isJson(contentType))
+        {
+            ndjson = false;
+        }
+        else if (!topicInPath && contentType.equals("application/x-ndjson"))
+        {
+            ndjson = true;
+        }
+        else
+        {
+            counters.invalid.incrementAndGet();
+            Problem.send(exchange, 415, "unsupported-media-type", "Unsupported media type",
+                "Content-Type " + contentType + " is not accepted; send application/json" +
+                (topicInPath ? "" : " or application/x-ndjson"));
+            return;
+        }
+
+        final long limit = topicInPath ? (long)config.maxPayloadBytes() + SINGLE_BODY_SLACK : config.maxBatchBytes();
+        if (exchange.getRequestContentLength() > limit)
+        {
+            tooLarge(exchange, exchange.getRequestContentLength(), limit);
+            return;
+        }
+
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
+        {
+            final Receiver receiver = exchange.getRequestReceiver();
+            receiver.setMaxBufferSize((int)Math.min(limit, Integer.MAX_VALUE));
+            receiver.receiveFullBytes(
+                (ex, body) -> onBody(ex, body, topic, ndjson),
+                (ex, error) -> onBodyError(ex, error, limit));
+        });
+    }
+
+    private void onBody(final HttpServerExchange exchange, final byte[] body, final byte[] topic, final boolean ndjson)
+    {
+        counters.bytes.addAndGet(body.length);
+        final PublishParser parser = parsers.get();
+        final boolean valid = topic != null ? parser.parseSingle(body, body.length) :
+            ndjson ? parser.parseNdjson(body, body.length) : parser.parseBatch(body, body.length);
+        if (!valid)
+        {
+            counters.invalid.incrementAndGet();
+            Problem.send(exchange, parser.status, parser.code, parser.title, parser.detail, parser.index, 0);
+            return;
+        }
+
+        final int n = parser.count;
+        final long hi = pipeline.tryClaim(n);
+        if (hi < 0)
+        {
+            counters.ringFull.incrementAndGet();
+            Problem.send(exchange, 503, "ring-full", "Gateway busy",
+                "the ingest ring has no room for " + n + " messages right now; retry shortly", -1, 1);
+            return;
+        }
+
+        final PublishReply reply = new PublishReply(exchange, n, counters);
+        final long lo = hi - n + 1;
+        final long micros = EpochClock.micros();
+        try
+        {
+            for (int i = 0; i < n; i++)
+            {
+                final byte[] topicSrc = topic != null ? topic : body;
+                final int topicOffset = topic != null ? 0 : parser.topicOffset[i];
+                final int topicLength = topic != null ? topic.length : parser.topicLength[i];
+                pipeline.event(lo + i).setMessage(
+                    topicSrc, topicOffset, topicLength,
+                    body, parser.idOffset[i], parser.idLength[i],
+                    body, parser.payloadOffset[i], parser.payloadLength[i],
+                    micros, reply, i == n - 1);
+            }
+        }
+        finally
+        {
+            // Claimed slots must be published whatever happens, or the ring stalls behind them.
+            pipeline.publish(lo, hi);
+        }
+    }
+
+    private void onBodyError(final HttpServerExchange exchange, final IOException error, final long limit)
+    {
+        if (error instanceof Receiver.RequestToLargeException)
+        {
+            tooLarge(exchange, -1, limit);
+            return;
+        }
+        // The client went away mid-body: there is nobody to answer, and nothing was published.
+        counters.invalid.incrementAndGet();
+        exchange.setStatusCode(400);
+        exchange.endExchange();
+    }
+
+    private void tooLarge(final HttpServerExchange exchange, final long length, final long limit)
+    {
+        counters.invalid.incrementAndGet();
+        final String size = length >= 0 ? "the body is " + length + " bytes; " : "";
+        if (topicInPath)
+        {
+            Problem.send(exchange, 413, "payload-too-large", "Payload too large",
+                size + "the payload limit is " + config.maxPayloadBytes() + " bytes");
+        }
+        else
+        {
+            Problem.send(exchange, 413, "batch-too-large", "Batch too large",
+                size + "the request body limit is " + limit + " bytes");
+        }
+    }
+
+    private byte[] pathTopic(final HttpServerExchange exchange)
+    {
+        final PathTemplateMatch match = exchange.getAttachment(PathTemplateMatch.ATTACHMENT_KEY);
+        final String name = match == null ? null : match.getParameters().get("topic");
+        final byte[] bytes = name == null ? new byte[0] : name.getBytes(StandardCharsets.UTF_8);
+        final int code = TopicName.validateTopic(bytes, 0, bytes.length);
+        if (code != TopicName.VALID)
+        {
+            counters.invalid.incrementAndGet();
+            Problem.send(exchange, 400, "invalid-topic", "Invalid topic", TopicName.describe(code));
+            return null;
+        }
+        return bytes;
+    }
+
+    private static String mediaType(final HttpServerExchange exchange)
+    {
+        final String header = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        if (header == null)
+        {
+            return null;
+        }
+        final int semicolon = header.indexOf(';');
+        return (semicolon >= 0 ? header.substring(0, semicolon) : header).trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean isJson(final String mediaType)
+    {
+        return mediaType.equals("application/json") ||
+            (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
+    }
+}
