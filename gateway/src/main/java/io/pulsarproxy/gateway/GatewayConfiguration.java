@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param waitStrategy          how stage threads wait.
  * @param slotBytes             bytes pre-allocated per ring slot.
  * @param stageBatchMax         events a stage handles before it flushes and publishes progress.
+ * @param stageThreads          1 runs decode, route and deliver on one thread; 3 gives each its own.
  * @param maxPayloadBytes       largest message payload.
  * @param maxBatchMessages      most messages per publish request.
  * @param maxBatchBytes         largest publish request body.
@@ -49,6 +50,7 @@ public record GatewayConfiguration(
     WaitStrategyType waitStrategy,
     int slotBytes,
     int stageBatchMax,
+    int stageThreads,
     int maxPayloadBytes,
     int maxBatchMessages,
     int maxBatchBytes,
@@ -81,6 +83,8 @@ public record GatewayConfiguration(
     public static final String SLOT_BYTES_PROP_NAME = "proxy.ring.slot.bytes";
     /** Events per stage batch. */
     public static final String STAGE_BATCH_PROP_NAME = "proxy.stage.batch.max";
+    /** Threads running the stages. */
+    public static final String STAGE_THREADS_PROP_NAME = "proxy.stage.threads";
     /** Largest payload. */
     public static final String MAX_PAYLOAD_PROP_NAME = "proxy.max.payload.bytes";
     /** Most messages per request. */
@@ -162,6 +166,7 @@ public record GatewayConfiguration(
             waitStrategy,
             r.size(SLOT_BYTES_PROP_NAME, 512, 16, 64 * 1024),
             r.integer(STAGE_BATCH_PROP_NAME, 1024, 1, 1 << 20),
+            r.integer(STAGE_THREADS_PROP_NAME, 1, 1, 3),
             r.size(MAX_PAYLOAD_PROP_NAME, MIB, 1, 256 * MIB),
             r.integer(MAX_BATCH_MESSAGES_PROP_NAME, 10_000, 1, 1 << 24),
             r.size(MAX_BATCH_BYTES_PROP_NAME, 16 * MIB, 1, 1024 * MIB),
@@ -189,7 +194,7 @@ public record GatewayConfiguration(
     public PipelineConfig pipeline()
     {
         return new PipelineConfig(ringSize, waitStrategy, slotBytes, Math.max(slotBytes, 64 * 1024), historySize,
-            historyBytes, maxTopics, maxSubscriptions, stageBatchMax, epoch);
+            historyBytes, maxTopics, maxSubscriptions, stageBatchMax, stageThreads, epoch);
     }
 
     /**
@@ -217,6 +222,10 @@ public record GatewayConfiguration(
         if (Integer.bitCount(ringSize) != 1)
         {
             throw new ConfigException(RING_SIZE_PROP_NAME + "=" + ringSize + ": must be a power of two");
+        }
+        if (stageThreads == 2)
+        {
+            throw new ConfigException(STAGE_THREADS_PROP_NAME + "=2: must be 1 (all stages on one thread) or 3 (one each)");
         }
         if (maxBatchMessages > ringSize)
         {
@@ -255,6 +264,7 @@ public record GatewayConfiguration(
         line(sb, WAIT_STRATEGY_PROP_NAME, waitStrategy.propertyValue());
         line(sb, SLOT_BYTES_PROP_NAME, slotBytes);
         line(sb, STAGE_BATCH_PROP_NAME, stageBatchMax);
+        line(sb, STAGE_THREADS_PROP_NAME, stageThreads);
         line(sb, MAX_PAYLOAD_PROP_NAME, maxPayloadBytes);
         line(sb, MAX_BATCH_MESSAGES_PROP_NAME, maxBatchMessages);
         line(sb, MAX_BATCH_BYTES_PROP_NAME, maxBatchBytes);

@@ -25,6 +25,9 @@ import java.util.Locale;
 public final class PublishHandler implements HttpHandler
 {
     private static final int SINGLE_BODY_SLACK = 4096;
+    private static final Runnable STAY_OPEN = () ->
+    {
+    };
 
     private final Pipeline pipeline;
     private final IngestConfig config;
@@ -169,6 +172,9 @@ public final class PublishHandler implements HttpHandler
             // Claimed slots must be published whatever happens, or the ring stalls behind them.
             pipeline.publish(lo, hi);
         }
+        // When the body arrived after the request line, Undertow runs this callback as a root handler and would end
+        // the exchange (an empty 200) on return; marking it dispatched keeps it open for the reply from the pipeline.
+        exchange.dispatch(SameThreadExecutor.INSTANCE, STAY_OPEN);
     }
 
     private void onBodyError(final HttpServerExchange exchange, final IOException error, final long limit)

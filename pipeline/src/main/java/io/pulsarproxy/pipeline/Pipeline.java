@@ -16,6 +16,9 @@ import com.lmax.disruptor.TimeoutException;
 /**
  * The ring and its three stages: decode, then route (single writer of the topic table), then deliver.
  * <p>
+ * The stages run on one thread by default ({@link FusedStages}), or on one thread each; the order of work and the
+ * single writer of each piece of state are the same either way.
+ * <p>
  * Producers (ingest's IO threads, subscribers' IO threads) never block here: every claim is a try that fails when
  * the ring is full, and the caller answers 503 or an error frame. A batch claims its slots in one go, so its
  * messages are contiguous in the ring and published together.
@@ -52,10 +55,17 @@ public final class Pipeline implements AutoCloseable
         final DecodeHandler decode = new DecodeHandler();
         final RouteHandler route = new RouteHandler(table, config.maxSubscriptionsPerSubscriber(), ring, counters);
         final DeliverHandler deliver = new DeliverHandler(counters);
-        disruptor
-            .handleEventsWith(stage(decode, "decode"))
-            .then(stage(route, "route"))
-            .then(stage(deliver, "deliver"));
+        if (config.stageThreads() == 1)
+        {
+            disruptor.handleEventsWith(stage(new FusedStages(decode, route, deliver, counters), "stages"));
+        }
+        else
+        {
+            disruptor
+                .handleEventsWith(stage(decode, "decode"))
+                .then(stage(route, "route"))
+                .then(stage(deliver, "deliver"));
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ package io.pulsarproxy.pipeline;
  * @param maxTopics                     topics the table may hold.
  * @param maxSubscriptionsPerSubscriber subscriptions one connection may hold.
  * @param maxBatchSize                  events a stage handles before it publishes progress (bounds latency).
+ * @param stageThreads                  1 to run all stages on one thread, 3 for a thread per stage.
  * @param epoch                         the id of every topic sequence started by this process.
  */
 public record PipelineConfig(
@@ -24,6 +25,7 @@ public record PipelineConfig(
     int maxTopics,
     int maxSubscriptionsPerSubscriber,
     int maxBatchSize,
+    int stageThreads,
     String epoch)
 {
     /**
@@ -45,6 +47,10 @@ public record PipelineConfig(
             maxBatchSize < 1)
         {
             throw new IllegalArgumentException("history bounds must be >= 0, other limits >= 1");
+        }
+        if (stageThreads != 1 && stageThreads != 3)
+        {
+            throw new IllegalArgumentException("stageThreads must be 1 or 3: " + stageThreads);
         }
     }
 }

@@ -1,0 +1,96 @@
+package io.pulsarproxy.gateway;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A minimal HTTP/1.1 keep-alive client over one socket, for tests that send many requests: java.net.http costs
+ * several hundred microseconds per request here, which would make the client, not the gateway, the thing tested.
+ * <p>
+ * Handles exactly what the gateway sends: a status line, headers, and a Content-Length body.
+ */
+final class RawHttpConnection implements AutoCloseable
+{
+    private final Socket socket;
+    private final OutputStream out;
+    private final InputStream in;
+    private final String host;
+
+    RawHttpConnection(final int port) throws IOException
+    {
+        socket = new Socket("127.0.0.1", port);
+        socket.setTcpNoDelay(true);
+        out = socket.getOutputStream();
+        in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+        host = "127.0.0.1:" + port;
+    }
+
+    /** A response: status and body. */
+    record Response(int status, String body)
+    {
+    }
+
+    Response post(final String path, final String contentType, final String body) throws IOException
+    {
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        final String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + contentType +
+            "\r\nContent-Length: " + bytes.length + "\r\n\r\n";
+        final byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
+        final byte[] request = new byte[headBytes.length + bytes.length];
+        System.arraycopy(headBytes, 0, request, 0, headBytes.length);
+        System.arraycopy(bytes, 0, request, headBytes.length, bytes.length);
+        out.write(request);
+        out.flush();
+        return read();
+    }
+
+    private Response read() throws IOException
+    {
+        final String statusLine = line();
+        final int status = Integer.parseInt(statusLine.substring(9, 12));
+        int length = 0;
+        String header;
+        while (!(header = line()).isEmpty())
+        {
+            final int colon = header.indexOf(':');
+            if (header.substring(0, colon).equalsIgnoreCase("Content-Length"))
+            {
+                length = Integer.parseInt(header.substring(colon + 1).trim());
+            }
+        }
+        final byte[] body = in.readNBytes(length);
+        if (body.length != length)
+        {
+            throw new IOException("connection closed mid-body");
+        }
+        return new Response(status, new String(body, StandardCharsets.UTF_8));
+    }
+
+    private String line() throws IOException
+    {
+        final StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != '\n')
+        {
+            if (c < 0)
+            {
+                throw new IOException("connection closed");
+            }
+            if (c != '\r')
+            {
+                sb.append((char)c);
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        socket.close();
+    }
+}
