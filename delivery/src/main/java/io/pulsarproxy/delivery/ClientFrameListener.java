@@ -54,12 +54,12 @@ final class ClientFrameListener extends AbstractReceiveListener
         final byte[] frame = message.getData().getBytes(StandardCharsets.UTF_8);
         if (frame.length > config.maxClientFrameBytes())
         {
-            error("too-large", "frame is larger than " + config.maxClientFrameBytes() + " bytes", null);
+            error("too-large", "frame is larger than " + config.maxClientFrameBytes() + " bytes", null, null, 0, 0);
             return;
         }
         if (!op.parse(frame))
         {
-            error(op.errorCode(), op.errorMessage(), op.opName);
+            error(op.errorCode(), op.errorMessage(), op.opName, frame, op.topicOffset, op.topicLength);
             return;
         }
         switch (op.op)
@@ -68,12 +68,12 @@ final class ClientFrameListener extends AbstractReceiveListener
                 subscriber.sendControl(new JsonWriter(16).raw("{\"type\":\"pong\"}"));
                 break;
             case ClientOp.SUBSCRIBE:
-                subscribe(frame, op.topicOffset, op.topicLength, op.hasFrom);
+                subscribe(frame, op.topicOffset, op.topicLength);
                 break;
             case ClientOp.UNSUBSCRIBE:
                 if (!pipeline.tryUnsubscribe(subscriber, frame, op.topicOffset, op.topicLength))
                 {
-                    busy("unsubscribe", frame, op.topicOffset, op.topicLength);
+                    busy(frame, op.topicOffset, op.topicLength);
                 }
                 break;
             default:
@@ -85,42 +85,54 @@ final class ClientFrameListener extends AbstractReceiveListener
     protected void onFullBinaryMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
     {
         message.getData().free();
-        error("unsupported", "binary frames are not supported; send JSON text frames", null);
+        error("unsupported", "binary frames are not supported; send JSON text frames", null, null, 0, 0);
     }
 
-    private void subscribe(final byte[] frame, final int offset, final int length, final boolean hasFrom)
+    /**
+     * Subscribes to a topic or pattern named in the query string, with the query's {@code from}, {@code epoch} and
+     * {@code policy}; errors are answered with error frames like those of a subscribe op.
+     */
+    void subscribeFromQuery(
+        final String topic, final long from, final String epoch, final SlowConsumerPolicy policy)
     {
-        if (hasFrom)
+        final byte[] bytes = topic.getBytes(StandardCharsets.UTF_8);
+        op.resetForQuery(from, epoch, policy);
+        if (!op.checkSubscription(bytes, 0, bytes.length))
         {
-            errorWithTopic("unsupported", "\"from\" (resume from history) is not supported by this version",
-                "subscribe", frame, offset, length);
+            error(op.errorCode(), op.errorMessage(), "subscribe", bytes, 0, bytes.length);
             return;
         }
-        if (!pipeline.trySubscribe(subscriber, frame, offset, length))
+        subscribe(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Answers a problem with the query string itself.
+     */
+    void queryError(final String code, final String message)
+    {
+        error(code, message, "subscribe", null, 0, 0);
+    }
+
+    private void subscribe(final byte[] topic, final int offset, final int length)
+    {
+        if (op.policy != null)
         {
-            busy("subscribe", frame, offset, length);
+            subscriber.requestPolicy(new String(topic, offset, length, StandardCharsets.US_ASCII), op.policy);
+        }
+        if (!pipeline.trySubscribe(subscriber, topic, offset, length, op.from, op.epoch))
+        {
+            busy(topic, offset, length);
         }
     }
 
-    private void busy(final String opName, final byte[] topic, final int offset, final int length)
+    private void busy(final byte[] topic, final int offset, final int length)
     {
-        errorWithTopic("busy", "the gateway is at capacity; retry shortly", opName, topic, offset, length);
+        error("busy", "the gateway is at capacity; retry shortly", op.opName, topic, offset, length);
     }
 
-    private void errorWithTopic(
+    private void error(
         final String code, final String message, final String opName, final byte[] topic, final int offset,
         final int length)
-    {
-        counters.clientErrors.incrementAndGet();
-        subscriber.sendControl(new JsonWriter(128)
-            .raw("{\"type\":\"error\",\"code\":").string(code)
-            .raw(",\"message\":").string(message)
-            .raw(",\"op\":").string(opName)
-            .raw(",\"topic\":").string(topic, offset, length)
-            .raw("}"));
-    }
-
-    private void error(final String code, final String message, final String opName)
     {
         counters.clientErrors.incrementAndGet();
         final JsonWriter w = new JsonWriter(128)
@@ -129,6 +141,10 @@ final class ClientFrameListener extends AbstractReceiveListener
         if (opName != null)
         {
             w.raw(",\"op\":").string(opName);
+        }
+        if (topic != null && length >= 0)
+        {
+            w.raw(",\"topic\":").string(topic, offset, length);
         }
         subscriber.sendControl(w.raw("}"));
     }

@@ -1,5 +1,6 @@
 package io.pulsarproxy.delivery;
 
+import io.pulsarproxy.pipeline.MessageEvent;
 import io.pulsarproxy.pipeline.TopicName;
 import io.pulsarproxy.pipeline.json.JsonNumbers;
 import io.pulsarproxy.pipeline.json.JsonObjectCursor;
@@ -8,11 +9,12 @@ import io.pulsarproxy.pipeline.json.JsonScanner;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Parses one client frame, {@code {"op":"subscribe","topic":"a","from":123}}, into fields over its bytes.
+ * Parses one client frame, {@code {"op":"subscribe","topic":"a","from":123,"epoch":"...","policy":"latest"}}, into
+ * fields over its bytes.
  * <p>
  * On failure {@link #errorCode()} and {@link #errorMessage()} say what to put in the {@code error} frame.
  * <p>
- * <b>Note:</b> reusable; one instance per connection's IO thread use.
+ * <b>Note:</b> reusable; one instance per connection, used on its IO thread.
  */
 final class ClientOp
 {
@@ -26,7 +28,6 @@ final class ClientOp
     private static final byte[] FROM = ascii("from");
     private static final byte[] EPOCH = ascii("epoch");
     private static final byte[] POLICY = ascii("policy");
-    private static final byte[] ID = ascii("id");
 
     private final JsonScanner scanner;
     private final JsonObjectCursor cursor;
@@ -36,8 +37,10 @@ final class ClientOp
     String opName;
     int topicOffset;
     int topicLength;
+    boolean wildcard;
     long from;
-    boolean hasFrom;
+    String epoch;
+    SlowConsumerPolicy policy;
     String errorCode;
     String errorMessage;
 
@@ -45,11 +48,6 @@ final class ClientOp
     {
         this.scanner = new JsonScanner(maxDepth);
         this.cursor = new JsonObjectCursor(scanner);
-    }
-
-    byte[] buffer()
-    {
-        return buf;
     }
 
     String errorCode()
@@ -74,8 +72,10 @@ final class ClientOp
         opName = null;
         topicOffset = 0;
         topicLength = -1;
-        hasFrom = false;
-        from = 0;
+        wildcard = false;
+        from = MessageEvent.NO_FROM;
+        epoch = null;
+        policy = null;
         errorCode = null;
         errorMessage = null;
 
@@ -100,7 +100,7 @@ final class ClientOp
                 {
                     return fail("bad-op", "\"op\" must be a string");
                 }
-                opName = new String(frame, cursor.valueOffset() + 1, cursor.valueLength() - 2, StandardCharsets.UTF_8);
+                opName = string();
             }
             else if (cursor.keyEquals(TOPIC))
             {
@@ -118,13 +118,35 @@ final class ClientOp
                 {
                     return fail("bad-from", "\"from\" must be a non-negative integer seq");
                 }
-                hasFrom = true;
             }
-            else if (!cursor.keyEquals(EPOCH) && !cursor.keyEquals(POLICY) && !cursor.keyEquals(ID))
+            else if (cursor.keyEquals(EPOCH))
+            {
+                if (!cursor.valueIsString())
+                {
+                    return fail("bad-epoch", "\"epoch\" must be a string");
+                }
+                epoch = string();
+            }
+            else if (cursor.keyEquals(POLICY))
+            {
+                if (!cursor.valueIsString())
+                {
+                    return fail("bad-policy", "\"policy\" must be one of drop, disconnect, latest");
+                }
+                try
+                {
+                    policy = SlowConsumerPolicy.parse(string());
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    return fail("bad-policy", "\"policy\" " + ex.getMessage());
+                }
+            }
+            else
             {
                 return fail("bad-op", "unknown member \"" +
                     new String(frame, cursor.keyOffset(), cursor.keyLength(), StandardCharsets.UTF_8) +
-                    "\" (allowed: op, topic, from, epoch, policy, id)");
+                    "\" (allowed: op, topic, from, epoch, policy)");
             }
         }
         if (r == JsonScanner.FAILED)
@@ -139,10 +161,10 @@ final class ClientOp
         {
             case "subscribe":
                 op = SUBSCRIBE;
-                return requireTopic();
+                return checkSubscription(buf, topicOffset, topicLength);
             case "unsubscribe":
                 op = UNSUBSCRIBE;
-                return requireTopic();
+                return checkSubscription(buf, topicOffset, topicLength);
             case "ping":
                 op = PING;
                 return true;
@@ -151,29 +173,54 @@ final class ClientOp
         }
     }
 
-    private boolean requireTopic()
+    /**
+     * Checks a topic or pattern with this op's {@code from}, for frames and for the query string alike.
+     *
+     * @return true when valid; else the error fields are set.
+     */
+    boolean checkSubscription(final byte[] topic, final int offset, final int length)
     {
-        if (topicLength < 0)
+        if (length < 0)
         {
             return fail("bad-topic", "\"" + opName + "\" needs a \"topic\"");
         }
-        final int code = TopicName.validatePattern(buf, topicOffset, topicLength);
+        final int code = TopicName.validatePattern(topic, offset, length);
         if (code != TopicName.VALID)
         {
             return fail("bad-topic", TopicName.describe(code));
         }
-        if (TopicName.isWildcard(buf, topicOffset, topicLength))
+        wildcard = TopicName.isWildcard(topic, offset, length);
+        if (wildcard && from != MessageEvent.NO_FROM)
         {
-            return fail("unsupported", "wildcard subscriptions are not supported by this version");
+            return fail("bad-from", "\"from\" resumes one topic's sequence; it cannot be used with a wildcard pattern");
         }
         return true;
     }
 
-    private boolean fail(final String code, final String message)
+    /**
+     * Prepares for a subscription taken from the query string rather than a frame.
+     */
+    void resetForQuery(final long queryFrom, final String queryEpoch, final SlowConsumerPolicy queryPolicy)
+    {
+        op = SUBSCRIBE;
+        opName = "subscribe";
+        from = queryFrom;
+        epoch = queryEpoch;
+        policy = queryPolicy;
+        errorCode = null;
+        errorMessage = null;
+    }
+
+    boolean fail(final String code, final String message)
     {
         errorCode = code;
         errorMessage = message;
         return false;
+    }
+
+    private String string()
+    {
+        return new String(buf, cursor.valueOffset() + 1, cursor.valueLength() - 2, StandardCharsets.UTF_8);
     }
 
     private static byte[] ascii(final String s)

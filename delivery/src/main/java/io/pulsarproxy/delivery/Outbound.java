@@ -1,10 +1,15 @@
 package io.pulsarproxy.delivery;
 
+import io.pulsarproxy.pipeline.TopicPattern;
 import io.pulsarproxy.pipeline.TopicState;
 import io.pulsarproxy.pipeline.json.JsonNumbers;
 import io.pulsarproxy.pipeline.json.JsonWriter;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One connection's bounded queue of outgoing frames, filled by the deliver thread and drained by the IO thread.
@@ -12,9 +17,14 @@ import java.util.Arrays;
  * Frames are encoded into a fill buffer as {@code [length:4][kind:1][bytes]}. Consecutive messages share one data
  * frame, a JSON array, so a burst becomes one frame. When the connection is free to write, the IO thread swaps the
  * fill buffer with a spare and writes what it took; the deliver thread goes on filling meanwhile. Bytes queued plus
- * bytes in flight never exceed the bound: a message that would pass it is handled by the {@link SlowConsumerPolicy}.
- * Under {@link SlowConsumerPolicy#DROP} every undelivered message in the fill buffer is discarded (control frames are
- * kept) and replaced by one {@code gap} frame per topic naming the exact seqs lost.
+ * bytes in flight never exceed the bound: a message that would pass it triggers the slow-consumer policy of each
+ * topic queued (the connection's default, or the one its subscription asked for):
+ * <ul>
+ * <li>{@link SlowConsumerPolicy#DROP}: the topic's undelivered messages are discarded;</li>
+ * <li>{@link SlowConsumerPolicy#LATEST}: all but the newest are discarded;</li>
+ * <li>{@link SlowConsumerPolicy#DISCONNECT}: the connection is to be closed.</li>
+ * </ul>
+ * Control frames are kept, in order, and one {@code gap} frame per topic names the exact seqs discarded.
  * <p>
  * <b>Note:</b> methods are synchronized: the deliver thread and the IO thread meet here only for the few
  * instructions of an append or a swap. Buffers start empty and grow on demand, so an idle connection costs little.
@@ -27,7 +37,7 @@ final class Outbound
 
     /** The message was queued. */
     static final int QUEUED = 0;
-    /** The message and older undelivered ones were dropped; a gap frame will tell. */
+    /** Undelivered messages (maybe this one) were discarded; a gap frame will tell. */
     static final int DROPPED = 1;
     /** The bound was hit under the disconnect policy (or by control frames alone): close the connection. */
     static final int OVERFLOW = 2;
@@ -43,7 +53,10 @@ final class Outbound
     private static final byte[] PAYLOAD = ascii(",\"payload\":");
 
     private final int maxBytes;
-    private final SlowConsumerPolicy policy;
+    private final SlowConsumerPolicy defaultPolicy;
+    private Map<TopicState, SlowConsumerPolicy> topicPolicies;
+    private List<TopicPattern> patternKeys;
+    private List<SlowConsumerPolicy> patternPolicies;
 
     private byte[] fill = EMPTY;
     private int fillLength;
@@ -58,10 +71,36 @@ final class Outbound
     private int gapStart = -1;
     private long droppedMessages;
 
-    Outbound(final int maxBytes, final SlowConsumerPolicy policy)
+    Outbound(final int maxBytes, final SlowConsumerPolicy defaultPolicy)
     {
         this.maxBytes = maxBytes;
-        this.policy = policy;
+        this.defaultPolicy = defaultPolicy;
+    }
+
+    /**
+     * Sets the slow-consumer policy of one topic's subscription on this connection.
+     */
+    synchronized void policy(final TopicState topic, final SlowConsumerPolicy policy)
+    {
+        if (topicPolicies == null)
+        {
+            topicPolicies = new IdentityHashMap<>();
+        }
+        topicPolicies.put(topic, policy);
+    }
+
+    /**
+     * Sets the slow-consumer policy of the topics a pattern subscription brings.
+     */
+    synchronized void policy(final TopicPattern pattern, final SlowConsumerPolicy policy)
+    {
+        if (patternKeys == null)
+        {
+            patternKeys = new ArrayList<>(2);
+            patternPolicies = new ArrayList<>(2);
+        }
+        patternKeys.add(pattern);
+        patternPolicies.add(policy);
     }
 
     /**
@@ -77,59 +116,30 @@ final class Outbound
         {
             return CLOSED;
         }
-        final byte[] name = topic.nameBytes();
-        final int messageBytes = TOPIC.length + name.length + SEQ.length + JsonNumbers.lengthOf(seq) + TS.length +
-            JsonNumbers.lengthOf(timestamp) + PAYLOAD.length + length + 1;
-        // One separator, or a header, '[' and the ']' that closes the frame later.
-        final int needed = messageBytes + (openData >= 0 ? 1 : HEADER + 2);
+        final int messageBytes = messageBytes(topic, seq, timestamp, length);
         int result = QUEUED;
-        if (fillLength + inFlight + needed > maxBytes)
+        if (fillLength + inFlight + messageBytes + separatorBytes() > maxBytes)
         {
-            if (policy == SlowConsumerPolicy.DISCONNECT)
+            if (policyOf(topic) == SlowConsumerPolicy.DISCONNECT || anyPendingDisconnects())
             {
                 return OVERFLOW;
             }
-            dropPending();
             result = DROPPED;
-            if (fillLength + inFlight + messageBytes + HEADER + 2 > maxBytes)
+            discardPending(topic, false);
+            if (fillLength + inFlight + messageBytes + separatorBytes() > maxBytes)
+            {
+                discardPending(topic, true);
+            }
+            if (fillLength + inFlight + messageBytes + separatorBytes() > maxBytes)
             {
                 // Even alone it does not fit beside what is in flight: it is lost too, and the gap says so.
-                gaps.add(topic, seq);
+                gaps.add(topic, seq, 0, 0);
                 droppedMessages++;
                 writeGaps();
                 return DROPPED;
             }
         }
-
-        if (openData < 0)
-        {
-            gapStart = -1;
-            gaps.clear();
-            ensure(HEADER + 2 + messageBytes);
-            openData = fillLength;
-            fill[fillLength + 4] = DATA;
-            fill[fillLength + HEADER] = '[';
-            fillLength += HEADER + 1;
-        }
-        else
-        {
-            ensure(1 + messageBytes + 1);
-            fill[fillLength++] = ',';
-        }
-        int p = fillLength;
-        final byte[] dst = fill;
-        p = put(TOPIC, dst, p);
-        p = put(name, dst, p);
-        p = put(SEQ, dst, p);
-        p = JsonNumbers.putLong(seq, dst, p);
-        p = put(TS, dst, p);
-        p = JsonNumbers.putLong(timestamp, dst, p);
-        p = put(PAYLOAD, dst, p);
-        System.arraycopy(src, offset, dst, p, length);
-        p += length;
-        dst[p++] = '}';
-        fillLength = p;
-        pending.add(topic, seq);
+        encode(topic, seq, timestamp, src, offset, length, messageBytes);
         return result;
     }
 
@@ -147,11 +157,11 @@ final class Outbound
         final int length = frame.length();
         if (fillLength + inFlight + HEADER + length + 1 > maxBytes)
         {
-            if (policy == SlowConsumerPolicy.DISCONNECT)
+            if (anyPendingDisconnects())
             {
                 return OVERFLOW;
             }
-            dropPending();
+            discardPending(null, true);
             if (fillLength + inFlight + HEADER + length + 1 > maxBytes)
             {
                 return OVERFLOW;
@@ -266,33 +276,128 @@ final class Outbound
         return fillLength + inFlight;
     }
 
-    private void closeData()
+    private int separatorBytes()
     {
-        if (openData >= 0)
+        // One comma, or a header, '[' and the ']' that closes the frame later.
+        return openData >= 0 ? 1 : HEADER + 2;
+    }
+
+    private static int messageBytes(final TopicState topic, final long seq, final long timestamp, final int length)
+    {
+        return TOPIC.length + topic.nameBytes().length + SEQ.length + JsonNumbers.lengthOf(seq) + TS.length +
+            JsonNumbers.lengthOf(timestamp) + PAYLOAD.length + length + 1;
+    }
+
+    private void encode(
+        final TopicState topic, final long seq, final long timestamp, final byte[] src, final int offset,
+        final int length, final int messageBytes)
+    {
+        if (openData < 0)
         {
-            ensure(1);
-            fill[fillLength++] = ']';
-            putInt(fill, openData, fillLength - openData - HEADER);
-            openData = -1;
+            gapStart = -1;
+            gaps.clear();
+            ensure(HEADER + 2 + messageBytes);
+            openData = fillLength;
+            fill[fillLength + 4] = DATA;
+            fill[fillLength + HEADER] = '[';
+            fillLength += HEADER + 1;
         }
+        else
+        {
+            ensure(1 + messageBytes + 1);
+            fill[fillLength++] = ',';
+        }
+        final int start = fillLength;
+        int p = start;
+        final byte[] dst = fill;
+        p = put(TOPIC, dst, p);
+        p = put(topic.nameBytes(), dst, p);
+        p = put(SEQ, dst, p);
+        p = JsonNumbers.putLong(seq, dst, p);
+        p = put(TS, dst, p);
+        p = JsonNumbers.putLong(timestamp, dst, p);
+        p = put(PAYLOAD, dst, p);
+        System.arraycopy(src, offset, dst, p, length);
+        p += length;
+        dst[p++] = '}';
+        fillLength = p;
+        pending.add(topic, seq, start, p - start);
+    }
+
+    private SlowConsumerPolicy policyOf(final TopicState topic)
+    {
+        if (topicPolicies != null)
+        {
+            final SlowConsumerPolicy policy = topicPolicies.get(topic);
+            if (policy != null)
+            {
+                return policy;
+            }
+        }
+        if (patternKeys != null)
+        {
+            for (int i = 0; i < patternKeys.size(); i++)
+            {
+                if (patternKeys.get(i).matches(topic.nameBytes()))
+                {
+                    return patternPolicies.get(i);
+                }
+            }
+        }
+        return defaultPolicy;
+    }
+
+    private boolean anyPendingDisconnects()
+    {
+        for (int i = 0; i < pending.count; i++)
+        {
+            if (policyOf(pending.topics[i]) == SlowConsumerPolicy.DISCONNECT)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
-     * Discards every queued message (keeping control frames, in order) and writes gap frames for what went.
+     * Discards undelivered messages: all of them when {@code all}, else all but the newest of each topic whose policy
+     * is {@link SlowConsumerPolicy#LATEST} (and all of {@code incoming}'s topic, since a newer one is arriving).
+     * Control frames are kept in order; gap frames for what went are written after them, then the kept messages.
      */
-    private void dropPending()
+    private void discardPending(final TopicState incoming, final boolean all)
     {
         if (pending.count == 0)
         {
             return;
         }
+        closeData();
+        // Copy out the messages to keep before the buffer is compacted.
+        final JsonWriter kept = new JsonWriter(256);
+        final List<TopicState> keptTopics = new ArrayList<>();
+        final List<long[]> keptSpans = new ArrayList<>();
         for (int i = 0; i < pending.count; i++)
         {
-            gaps.addRange(pending.topics[i], pending.first[i], pending.last[i]);
-            droppedMessages += pending.last[i] - pending.first[i] + 1;
+            final TopicState topic = pending.topics[i];
+            final long first = pending.first[i];
+            final long last = pending.last[i];
+            if (!all && topic != incoming && policyOf(topic) == SlowConsumerPolicy.LATEST)
+            {
+                keptSpans.add(new long[]{last, kept.length(), pending.lastLength[i]});
+                keptTopics.add(topic);
+                kept.raw(fill, pending.lastOffset[i], pending.lastLength[i]);
+                if (first < last)
+                {
+                    gaps.addRange(topic, first, last - 1);
+                    droppedMessages += last - first;
+                }
+            }
+            else
+            {
+                gaps.addRange(topic, first, last);
+                droppedMessages += last - first + 1;
+            }
         }
         pending.clear();
-        closeData();
 
         // Compact: keep control frames except an old trailing gap region, which is rewritten below.
         final int keepUntil = gapStart >= 0 ? gapStart : fillLength;
@@ -313,7 +418,36 @@ final class Outbound
             read += frame;
         }
         fillLength = write;
+        gapStart = -1;
         writeGaps();
+
+        if (!keptTopics.isEmpty())
+        {
+            for (int k = 0; k < keptTopics.size(); k++)
+            {
+                final long[] span = keptSpans.get(k);
+                final int length = (int)span[2];
+                if (openData < 0)
+                {
+                    ensure(HEADER + 2 + length);
+                    openData = fillLength;
+                    fill[fillLength + 4] = DATA;
+                    fill[fillLength + HEADER] = '[';
+                    fillLength += HEADER + 1;
+                }
+                else
+                {
+                    ensure(2 + length);
+                    fill[fillLength++] = ',';
+                }
+                System.arraycopy(kept.buffer(), (int)span[1], fill, fillLength, length);
+                pending.add(keptTopics.get(k), span[0], fillLength, length);
+                fillLength += length;
+            }
+            // The kept messages follow the gap frames, which are therefore final.
+            gaps.clear();
+            gapStart = -1;
+        }
     }
 
     /** Rewrites the trailing gap region from {@link #gaps}. */
@@ -334,6 +468,17 @@ final class Outbound
                 .raw(",\"to\":").number(gaps.last[i])
                 .raw(",\"reason\":\"slow-consumer\"}");
             appendFrame(CONTROL, w.buffer(), 0, w.length());
+        }
+    }
+
+    private void closeData()
+    {
+        if (openData >= 0)
+        {
+            ensure(1);
+            fill[fillLength++] = ']';
+            putInt(fill, openData, fillLength - openData - HEADER);
+            openData = -1;
         }
     }
 
@@ -384,50 +529,81 @@ final class Outbound
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-    /** Per-topic seq ranges, first to last; few topics per connection, so a linear list with a last-hit check. */
+    /**
+     * Per-topic seq ranges, first to last, with where the newest message of each lies; few topics per connection,
+     * so a linear list with a last-hit check.
+     */
     static final class TopicRanges
     {
         TopicState[] topics = new TopicState[4];
         long[] first = new long[4];
         long[] last = new long[4];
+        int[] lastOffset = new int[4];
+        int[] lastLength = new int[4];
         int count;
 
-        void add(final TopicState topic, final long seq)
+        void add(final TopicState topic, final long seq, final int offset, final int length)
         {
-            addRange(topic, seq, seq);
+            final int i = indexOf(topic);
+            if (i >= 0)
+            {
+                last[i] = seq;
+                lastOffset[i] = offset;
+                lastLength[i] = length;
+                return;
+            }
+            append(topic, seq, seq, offset, length);
         }
 
         void addRange(final TopicState topic, final long from, final long to)
         {
-            if (count > 0 && topics[count - 1] == topic)
+            final int i = indexOf(topic);
+            if (i >= 0)
             {
-                last[count - 1] = to;
+                last[i] = to;
                 return;
             }
-            for (int i = 0; i < count; i++)
-            {
-                if (topics[i] == topic)
-                {
-                    last[i] = to;
-                    return;
-                }
-            }
-            if (count == topics.length)
-            {
-                topics = Arrays.copyOf(topics, count * 2);
-                first = Arrays.copyOf(first, count * 2);
-                last = Arrays.copyOf(last, count * 2);
-            }
-            topics[count] = topic;
-            first[count] = from;
-            last[count] = to;
-            count++;
+            append(topic, from, to, 0, 0);
         }
 
         void clear()
         {
             Arrays.fill(topics, 0, count, null);
             count = 0;
+        }
+
+        private int indexOf(final TopicState topic)
+        {
+            if (count > 0 && topics[count - 1] == topic)
+            {
+                return count - 1;
+            }
+            for (int i = 0; i < count - 1; i++)
+            {
+                if (topics[i] == topic)
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private void append(final TopicState topic, final long from, final long to, final int offset, final int length)
+        {
+            if (count == topics.length)
+            {
+                topics = Arrays.copyOf(topics, count * 2);
+                first = Arrays.copyOf(first, count * 2);
+                last = Arrays.copyOf(last, count * 2);
+                lastOffset = Arrays.copyOf(lastOffset, count * 2);
+                lastLength = Arrays.copyOf(lastLength, count * 2);
+            }
+            topics[count] = topic;
+            first[count] = from;
+            last[count] = to;
+            lastOffset[count] = offset;
+            lastLength[count] = length;
+            count++;
         }
     }
 }

@@ -10,7 +10,12 @@ public enum SlowConsumerPolicy
     /** Discard the oldest undelivered messages and tell the client exactly which with a {@code gap} frame. */
     DROP("drop"),
     /** Close the connection with code 1008 and a reason. */
-    DISCONNECT("disconnect");
+    DISCONNECT("disconnect"),
+    /**
+     * Conflate: keep only the newest undelivered message of each topic and tell the client what was skipped with a
+     * {@code gap} frame; what market-data clients want.
+     */
+    LATEST("latest");
 
     private final String propertyValue;
 
@@ -45,6 +50,6 @@ public enum SlowConsumerPolicy
                 return policy;
             }
         }
-        throw new IllegalArgumentException("must be one of drop, disconnect");
+        throw new IllegalArgumentException("must be one of drop, disconnect, latest");
     }
 }

@@ -1,8 +1,7 @@
 package io.pulsarproxy.delivery;
 
 import io.pulsarproxy.pipeline.Pipeline;
-import io.pulsarproxy.pipeline.TopicName;
-import io.pulsarproxy.pipeline.json.JsonWriter;
+import io.pulsarproxy.pipeline.MessageEvent;
 import io.undertow.Handlers;
 import io.undertow.server.HttpHandler;
 import io.undertow.websockets.WebSocketConnectionCallback;
@@ -13,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -98,18 +96,53 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
         final WebSocketSubscriber subscriber = new WebSocketSubscriber(channel, config, counters);
         sessions.add(subscriber);
         channel.addCloseTask(ch -> onClose(subscriber));
-        channel.getReceiveSetter().set(new ClientFrameListener(subscriber, pipeline, config, counters));
+        final ClientFrameListener listener = new ClientFrameListener(subscriber, pipeline, config, counters);
+        channel.getReceiveSetter().set(listener);
         channel.resumeReceives();
 
         final Map<String, List<String>> params = exchange.getRequestParameters();
         final List<String> topics = params.get("topic");
-        if (topics != null)
+        if (topics == null)
         {
-            for (final String topic : topics)
-            {
-                subscribeFromQuery(subscriber, topic);
-            }
+            return;
         }
+        long from = MessageEvent.NO_FROM;
+        SlowConsumerPolicy policy = null;
+        try
+        {
+            final String fromText = first(params, "from");
+            if (fromText != null)
+            {
+                from = Long.parseLong(fromText);
+                if (from < 0)
+                {
+                    throw new NumberFormatException();
+                }
+            }
+            final String policyText = first(params, "policy");
+            policy = policyText == null ? null : SlowConsumerPolicy.parse(policyText);
+        }
+        catch (final NumberFormatException ex)
+        {
+            listener.queryError("bad-from", "query parameter from must be a non-negative integer seq");
+            return;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            listener.queryError("bad-policy", "query parameter policy " + ex.getMessage());
+            return;
+        }
+        final String epoch = first(params, "epoch");
+        for (final String topic : topics)
+        {
+            listener.subscribeFromQuery(topic, from, epoch, policy);
+        }
+    }
+
+    private static String first(final Map<String, List<String>> params, final String name)
+    {
+        final List<String> values = params.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     /**
@@ -147,38 +180,6 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
             IoUtils.safeClose(subscriber.channel());
         }
         return clean;
-    }
-
-    private void subscribeFromQuery(final WebSocketSubscriber subscriber, final String topic)
-    {
-        final byte[] bytes = topic.getBytes(StandardCharsets.UTF_8);
-        final int code = TopicName.validatePattern(bytes, 0, bytes.length);
-        String error = null;
-        String message = null;
-        if (code != TopicName.VALID)
-        {
-            error = "bad-topic";
-            message = TopicName.describe(code);
-        }
-        else if (TopicName.isWildcard(bytes, 0, bytes.length))
-        {
-            error = "unsupported";
-            message = "wildcard subscriptions are not supported by this version";
-        }
-        else if (!pipeline.trySubscribe(subscriber, bytes, 0, bytes.length))
-        {
-            error = "busy";
-            message = "the gateway is at capacity; retry shortly";
-        }
-        if (error != null)
-        {
-            counters.clientErrors.incrementAndGet();
-            subscriber.sendControl(new JsonWriter(128)
-                .raw("{\"type\":\"error\",\"code\":").string(error)
-                .raw(",\"message\":").string(message)
-                .raw(",\"op\":\"subscribe\",\"topic\":").string(bytes, 0, bytes.length)
-                .raw("}"));
-        }
     }
 
     private void onClose(final WebSocketSubscriber subscriber)

@@ -1,6 +1,7 @@
 package io.pulsarproxy.delivery;
 
 import io.pulsarproxy.pipeline.Subscriber;
+import io.pulsarproxy.pipeline.TopicPattern;
 import io.pulsarproxy.pipeline.TopicState;
 import io.pulsarproxy.pipeline.json.JsonWriter;
 import io.undertow.websockets.core.WebSocketCallback;
@@ -9,6 +10,8 @@ import io.undertow.websockets.core.WebSockets;
 import org.xnio.IoUtils;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A WebSocket connection as the pipeline sees it: encodes what the deliver stage hands it into its
@@ -29,6 +32,7 @@ final class WebSocketSubscriber extends Subscriber
     private final DeliveryCounters counters;
     private final Runnable sendTask = this::send;
     private final WebSocketCallback<Void> sentCallback = new SentCallback();
+    private final Map<String, SlowConsumerPolicy> requestedPolicies = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile int closeCode;
     private volatile String closeReason;
@@ -44,6 +48,17 @@ final class WebSocketSubscriber extends Subscriber
     WebSocketChannel channel()
     {
         return channel;
+    }
+
+    /**
+     * Remembers the slow-consumer policy a subscribe op asked for, until the subscription takes effect.
+     *
+     * @param topicOrPattern the topic or pattern as sent.
+     * @param policy         the policy.
+     */
+    void requestPolicy(final String topicOrPattern, final SlowConsumerPolicy policy)
+    {
+        requestedPolicies.put(topicOrPattern, policy);
     }
 
     @Override
@@ -65,12 +80,45 @@ final class WebSocketSubscriber extends Subscriber
     @Override
     public void onSubscribed(final TopicState topic, final long currentSeq)
     {
+        final SlowConsumerPolicy policy = requestedPolicies.isEmpty() ? null : requestedPolicies.remove(topic.name());
+        if (policy != null)
+        {
+            outbound.policy(topic, policy);
+        }
         final JsonWriter w = new JsonWriter(96)
             .raw("{\"type\":\"subscribed\",\"topic\":").string(topic.name())
             .raw(",\"seq\":").number(currentSeq)
             .raw(",\"epoch\":").string(topic.epoch())
             .raw("}");
         control(w);
+    }
+
+    @Override
+    public void onSubscribedPattern(final TopicPattern pattern)
+    {
+        final SlowConsumerPolicy policy = requestedPolicies.isEmpty() ? null : requestedPolicies.remove(pattern.text());
+        if (policy != null)
+        {
+            outbound.policy(pattern, policy);
+        }
+        control(new JsonWriter(96)
+            .raw("{\"type\":\"subscribed\",\"topic\":").string(pattern.text())
+            .raw(",\"pattern\":true}"));
+    }
+
+    @Override
+    public void onGap(final TopicState topic, final long from, final long to, final String reason)
+    {
+        final JsonWriter w = new JsonWriter(128)
+            .raw("{\"type\":\"gap\",\"topic\":").string(topic.name())
+            .raw(",\"from\":").number(from)
+            .raw(",\"to\":").number(to)
+            .raw(",\"reason\":").string(reason);
+        if ("epoch".equals(reason))
+        {
+            w.raw(",\"epoch\":").string(topic.epoch());
+        }
+        control(w.raw("}"));
     }
 
     @Override

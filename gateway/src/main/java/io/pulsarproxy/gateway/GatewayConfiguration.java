@@ -34,6 +34,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param historyBytes          payload bytes retained per topic.
  * @param maxTopics             topics the gateway holds.
  * @param maxSubscriptions      subscriptions per connection.
+ * @param idempotencyWindow     idempotency keys remembered per topic.
  * @param maxConnections        WebSocket connections at once.
  * @param outboundMaxBytes      bytes queued or in flight per connection.
  * @param slowPolicy            what happens to a connection that would exceed its outbound bound.
@@ -60,6 +61,7 @@ public record GatewayConfiguration(
     int historyBytes,
     int maxTopics,
     int maxSubscriptions,
+    int idempotencyWindow,
     int maxConnections,
     int outboundMaxBytes,
     SlowConsumerPolicy slowPolicy,
@@ -103,6 +105,8 @@ public record GatewayConfiguration(
     public static final String MAX_TOPICS_PROP_NAME = "proxy.max.topics";
     /** Subscriptions per connection. */
     public static final String MAX_SUBSCRIPTIONS_PROP_NAME = "proxy.max.subscriptions.per.connection";
+    /** Idempotency keys per topic. */
+    public static final String IDEMPOTENCY_WINDOW_PROP_NAME = "proxy.idempotency.window";
     /** WebSocket connections. */
     public static final String MAX_CONNECTIONS_PROP_NAME = "proxy.max.connections";
     /** Outbound bound per connection. */
@@ -176,6 +180,7 @@ public record GatewayConfiguration(
             r.size(HISTORY_BYTES_PROP_NAME, MIB, 0, 1024 * MIB),
             r.integer(MAX_TOPICS_PROP_NAME, 100_000, 1, 1 << 26),
             r.integer(MAX_SUBSCRIPTIONS_PROP_NAME, 1000, 1, 1 << 20),
+            r.integer(IDEMPOTENCY_WINDOW_PROP_NAME, 1000, 0, 1 << 20),
             r.integer(MAX_CONNECTIONS_PROP_NAME, 10_000, 1, 1 << 24),
             r.size(OUTBOUND_MAX_PROP_NAME, 4 * MIB, 1024, 1024 * MIB),
             slowPolicy,
@@ -194,7 +199,7 @@ public record GatewayConfiguration(
     public PipelineConfig pipeline()
     {
         return new PipelineConfig(ringSize, waitStrategy, slotBytes, Math.max(slotBytes, 64 * 1024), historySize,
-            historyBytes, maxTopics, maxSubscriptions, stageBatchMax, stageThreads, epoch);
+            historyBytes, maxTopics, maxSubscriptions, idempotencyWindow, stageBatchMax, stageThreads, epoch);
     }
 
     /**
@@ -274,6 +279,7 @@ public record GatewayConfiguration(
         line(sb, HISTORY_BYTES_PROP_NAME, historyBytes);
         line(sb, MAX_TOPICS_PROP_NAME, maxTopics);
         line(sb, MAX_SUBSCRIPTIONS_PROP_NAME, maxSubscriptions);
+        line(sb, IDEMPOTENCY_WINDOW_PROP_NAME, idempotencyWindow);
         line(sb, MAX_CONNECTIONS_PROP_NAME, maxConnections);
         line(sb, OUTBOUND_MAX_PROP_NAME, outboundMaxBytes);
         line(sb, SLOW_POLICY_PROP_NAME, slowPolicy.propertyValue());

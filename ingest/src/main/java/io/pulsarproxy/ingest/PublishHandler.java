@@ -164,7 +164,7 @@ public final class PublishHandler implements HttpHandler
                     topicSrc, topicOffset, topicLength,
                     body, parser.idOffset[i], parser.idLength[i],
                     body, parser.payloadOffset[i], parser.payloadLength[i],
-                    micros, reply, i == n - 1);
+                    micros, reply, i, i == n - 1);
             }
         }
         finally

@@ -57,7 +57,7 @@ final class PublishReply extends PublishRequest implements Runnable
     private void accepted()
     {
         final int topics = topicCount();
-        final JsonWriter w = new JsonWriter(48 + topics * 96)
+        final JsonWriter w = new JsonWriter(64 + (topics + duplicateCount()) * 96)
             .raw("{\"accepted\":").number(messageCount())
             .raw(",\"topics\":[");
         for (int i = 0; i < topics; i++)
@@ -73,7 +73,27 @@ final class PublishReply extends PublishRequest implements Runnable
                 .raw(",\"last\":").number(lastSeq(i))
                 .raw("}");
         }
-        w.raw("]}");
+        w.raw("]");
+        final int duplicates = duplicateCount();
+        if (duplicates > 0)
+        {
+            // Messages whose id was already accepted: not published again, answered with the original seq.
+            w.raw(",\"duplicates\":[");
+            for (int i = 0; i < duplicates; i++)
+            {
+                if (i > 0)
+                {
+                    w.raw(",");
+                }
+                w.raw("{\"index\":").number(duplicateIndex(i))
+                    .raw(",\"topic\":").string(duplicateTopic(i).name())
+                    .raw(",\"epoch\":").string(duplicateTopic(i).epoch())
+                    .raw(",\"seq\":").number(duplicateSeq(i))
+                    .raw("}");
+            }
+            w.raw("]");
+        }
+        w.raw("}");
         exchange.setStatusCode(202);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         exchange.getResponseSender().send(ByteBuffer.wrap(w.buffer(), 0, w.length()));

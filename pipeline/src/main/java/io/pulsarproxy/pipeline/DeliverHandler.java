@@ -26,6 +26,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
     private long delivered;
     private long completed;
     private long refused;
+    private long replayed;
 
     DeliverHandler(final PipelineCounters counters)
     {
@@ -123,7 +124,18 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         switch (event.status)
         {
             case MessageEvent.STATUS_OK:
-                subscriber.onSubscribed(event.topic, event.seq);
+                if (event.pattern != null)
+                {
+                    subscriber.onSubscribedPattern(event.pattern);
+                }
+                else
+                {
+                    subscriber.onSubscribed(event.topic, event.seq);
+                    if (event.from != MessageEvent.NO_FROM)
+                    {
+                        replay(subscriber, event.topic, event.from, event.seq, event.epochMismatch);
+                    }
+                }
                 break;
             case MessageEvent.STATUS_TOO_MANY_SUBSCRIPTIONS:
                 subscriber.onSubscribeRefused(event.data, 0, event.topicLength, "too-many-subscriptions",
@@ -133,11 +145,47 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                 subscriber.onSubscribeRefused(event.data, 0, event.topicLength, "too-many-topics",
                     "the gateway holds the maximum number of topics");
                 break;
+            case MessageEvent.STATUS_BAD_FROM:
+                subscriber.onSubscribeRefused(event.data, 0, event.topicLength, "bad-from",
+                    "\"from\" " + event.from + " is ahead of the topic's next seq in this epoch");
+                break;
             default:
                 subscriber.onSubscribeRefused(event.data, 0, event.topicLength, "internal-error",
                     "the subscription failed inside the gateway; see its log");
                 break;
         }
+    }
+
+    /**
+     * Sends a new subscriber the retained messages from {@code from} up to the seq it subscribed at. This runs at the
+     * subscribe event's place in the ring, after every earlier message was appended to history and before any later
+     * one is delivered, so replay and live delivery meet with no gap and no duplicate.
+     */
+    private void replay(
+        final Subscriber subscriber, final TopicState topic, final long from, final long upTo,
+        final boolean epochMismatch)
+    {
+        final TopicHistory history = topic.history();
+        long start = Math.max(from, 1);
+        if (epochMismatch)
+        {
+            // The sequence the client counted in is gone: say so, then give it all this sequence still holds.
+            subscriber.onGap(topic, 1, history.firstSeq() - 1, "epoch");
+            start = history.firstSeq();
+        }
+        else if (start < history.firstSeq())
+        {
+            subscriber.onGap(topic, start, Math.min(upTo, history.firstSeq() - 1), "history");
+            start = history.firstSeq();
+        }
+        final long end = Math.min(upTo, history.lastSeq());
+        final byte[] buffer = history.buffer();
+        for (long seq = start; seq <= end; seq++)
+        {
+            final int slot = history.slotOf(seq);
+            subscriber.onMessage(topic, seq, history.timestamp(slot), buffer, history.offset(slot), history.length(slot));
+        }
+        replayed += Math.max(0, end - start + 1);
     }
 
     private void onQuery(final TopicQuery query)
@@ -230,6 +278,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         counters.delivered = delivered;
         counters.requestsCompleted = completed;
         counters.requestsRefused = refused;
+        counters.replayed = replayed;
         batch++;
     }
 }

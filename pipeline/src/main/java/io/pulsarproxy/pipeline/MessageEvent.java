@@ -27,6 +27,14 @@ public final class MessageEvent
     public static final int STATUS_REQUEST_REFUSED = 3;
     /** A stage failed on the event; see the log. */
     public static final int STATUS_FAILED = 4;
+    /** Route refused a subscription: its {@code from} lies ahead of the topic's seq in the same epoch. */
+    public static final int STATUS_BAD_FROM = 5;
+
+    /** Route found the message's idempotency key in its topic's window: not published again. */
+    public static final int STATUS_DUPLICATE = 6;
+
+    /** {@link #from} when the subscriber asked for no replay. */
+    public static final long NO_FROM = -1;
 
     private final int initialCapacity;
     private final int retainCapacity;
@@ -39,9 +47,14 @@ public final class MessageEvent
     long receivedMicros;
 
     PublishRequest request;
+    int index;
     boolean lastInRequest;
     Subscriber subscriber;
     TopicQuery query;
+    TopicPattern pattern;
+    long from = NO_FROM;
+    String resumeEpoch;
+    boolean epochMismatch;
 
     long topicHash;
 
@@ -78,6 +91,7 @@ public final class MessageEvent
      * @param payloadLength  payload length, already validated.
      * @param receivedMicros receive time, microseconds since the epoch.
      * @param request        the request this message belongs to; it is completed after its last message.
+     * @param index          the message's position in its request, from 0.
      * @param lastInRequest  true for the request's last message.
      */
     public void setMessage(
@@ -92,6 +106,7 @@ public final class MessageEvent
         final int payloadLength,
         final long receivedMicros,
         final PublishRequest request,
+        final int index,
         final boolean lastInRequest)
     {
         final int total = topicLength + idLength + payloadLength;
@@ -109,9 +124,11 @@ public final class MessageEvent
         this.payloadLength = payloadLength;
         this.receivedMicros = receivedMicros;
         this.request = request;
+        this.index = index;
         this.lastInRequest = lastInRequest;
         this.subscriber = null;
         this.query = null;
+        this.pattern = null;
     }
 
     /**
@@ -119,12 +136,22 @@ public final class MessageEvent
      *
      * @param type        {@link EventType#SUBSCRIBE}, {@link EventType#UNSUBSCRIBE} or {@link EventType#DETACH}.
      * @param subscriber  who asks.
-     * @param topic       bytes holding the topic (ignored for DETACH).
-     * @param offset      where the topic starts.
-     * @param length      topic length, already validated.
+     * @param topic       bytes holding the topic or pattern (ignored for DETACH).
+     * @param offset      where it starts.
+     * @param length      its length, already validated.
+     * @param pattern     the parsed pattern when the topic holds wildcards, else null.
+     * @param from        first seq to replay from history, or {@link #NO_FROM}.
+     * @param epoch       the epoch the subscriber's {@code from} belongs to, or null.
      */
     public void setSubscription(
-        final EventType type, final Subscriber subscriber, final byte[] topic, final int offset, final int length)
+        final EventType type,
+        final Subscriber subscriber,
+        final byte[] topic,
+        final int offset,
+        final int length,
+        final TopicPattern pattern,
+        final long from,
+        final String epoch)
     {
         ensureCapacity(length);
         if (length > 0)
@@ -139,6 +166,10 @@ public final class MessageEvent
         this.lastInRequest = false;
         this.subscriber = subscriber;
         this.query = null;
+        this.pattern = pattern;
+        this.from = from;
+        this.resumeEpoch = epoch;
+        this.epochMismatch = false;
     }
 
     /**
@@ -163,6 +194,7 @@ public final class MessageEvent
         this.lastInRequest = false;
         this.subscriber = null;
         this.query = query;
+        this.pattern = null;
     }
 
     /**
@@ -315,6 +347,8 @@ public final class MessageEvent
         query = null;
         topic = null;
         recipients = null;
+        pattern = null;
+        resumeEpoch = null;
         if (data.length > retainCapacity)
         {
             data = EMPTY;

@@ -53,7 +53,8 @@ public final class Pipeline implements AutoCloseable
         this.table = new TopicTable(config.maxTopics(), config.historySize(), config.historyBytes(), config.epoch());
 
         final DecodeHandler decode = new DecodeHandler();
-        final RouteHandler route = new RouteHandler(table, config.maxSubscriptionsPerSubscriber(), ring, counters);
+        final RouteHandler route = new RouteHandler(
+            table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters);
         final DeliverHandler deliver = new DeliverHandler(counters);
         if (config.stageThreads() == 1)
         {
@@ -185,31 +186,57 @@ public final class Pipeline implements AutoCloseable
     }
 
     /**
-     * Asks for a subscription; the subscriber hears {@code onSubscribed} or {@code onSubscribeRefused}.
+     * Asks for a subscription to a topic or a pattern; the subscriber hears {@code onSubscribed} (or
+     * {@code onSubscribedPattern}) or {@code onSubscribeRefused}, then, with {@code from}, the retained messages from
+     * that seq (a {@code gap} first for what history no longer holds), then live messages.
      *
      * @param subscriber who asks.
-     * @param topic      bytes holding a validated topic.
+     * @param topic      bytes holding a validated topic or pattern.
+     * @param offset     where it starts.
+     * @param length     its length.
+     * @param from       first seq wanted, or {@link MessageEvent#NO_FROM} for live messages only (not with patterns).
+     * @param epoch      the epoch {@code from} was counted in, or null to take the current one.
+     * @return false when the ring is full and nothing was queued.
+     */
+    public boolean trySubscribe(
+        final Subscriber subscriber, final byte[] topic, final int offset, final int length, final long from,
+        final String epoch)
+    {
+        final TopicPattern pattern = TopicName.isWildcard(topic, offset, length) ?
+            new TopicPattern(topic, offset, length) : null;
+        return trySubscription(EventType.SUBSCRIBE, subscriber, topic, offset, length, pattern, from, epoch);
+    }
+
+    /**
+     * Asks for a live subscription to a topic or pattern.
+     *
+     * @param subscriber who asks.
+     * @param topic      bytes holding a validated topic or pattern.
      * @param offset     where it starts.
      * @param length     its length.
      * @return false when the ring is full and nothing was queued.
      */
     public boolean trySubscribe(final Subscriber subscriber, final byte[] topic, final int offset, final int length)
     {
-        return trySubscription(EventType.SUBSCRIBE, subscriber, topic, offset, length);
+        return trySubscribe(subscriber, topic, offset, length, MessageEvent.NO_FROM, null);
     }
 
     /**
-     * Asks to drop a subscription; the subscriber hears {@code onUnsubscribed}.
+     * Asks to drop a subscription to a topic or a pattern; the subscriber hears {@code onUnsubscribed}. Other
+     * subscriptions that cover the same topics stay.
      *
      * @param subscriber who asks.
-     * @param topic      bytes holding a validated topic.
+     * @param topic      bytes holding a validated topic or pattern.
      * @param offset     where it starts.
      * @param length     its length.
      * @return false when the ring is full and nothing was queued.
      */
     public boolean tryUnsubscribe(final Subscriber subscriber, final byte[] topic, final int offset, final int length)
     {
-        return trySubscription(EventType.UNSUBSCRIBE, subscriber, topic, offset, length);
+        final TopicPattern pattern = TopicName.isWildcard(topic, offset, length) ?
+            new TopicPattern(topic, offset, length) : null;
+        return trySubscription(EventType.UNSUBSCRIBE, subscriber, topic, offset, length, pattern,
+            MessageEvent.NO_FROM, null);
     }
 
     /**
@@ -220,7 +247,7 @@ public final class Pipeline implements AutoCloseable
      */
     public boolean tryDetach(final Subscriber subscriber)
     {
-        return trySubscription(EventType.DETACH, subscriber, null, 0, 0);
+        return trySubscription(EventType.DETACH, subscriber, null, 0, 0, null, MessageEvent.NO_FROM, null);
     }
 
     /**
@@ -280,7 +307,14 @@ public final class Pipeline implements AutoCloseable
     }
 
     private boolean trySubscription(
-        final EventType type, final Subscriber subscriber, final byte[] topic, final int offset, final int length)
+        final EventType type,
+        final Subscriber subscriber,
+        final byte[] topic,
+        final int offset,
+        final int length,
+        final TopicPattern pattern,
+        final long from,
+        final String epoch)
     {
         final long seq = tryClaim(1);
         if (seq < 0)
@@ -289,7 +323,7 @@ public final class Pipeline implements AutoCloseable
         }
         try
         {
-            ring.get(seq).setSubscription(type, subscriber, topic, offset, length);
+            ring.get(seq).setSubscription(type, subscriber, topic, offset, length, pattern, from, epoch);
         }
         finally
         {

@@ -11,6 +11,7 @@ package io.pulsarproxy.pipeline;
  * @param historyBytes                  payload bytes retained per topic.
  * @param maxTopics                     topics the table may hold.
  * @param maxSubscriptionsPerSubscriber subscriptions one connection may hold.
+ * @param idempotencyWindow             idempotency keys remembered per topic (0 turns duplicate suppression off).
  * @param maxBatchSize                  events a stage handles before it publishes progress (bounds latency).
  * @param stageThreads                  1 to run all stages on one thread, 3 for a thread per stage.
  * @param epoch                         the id of every topic sequence started by this process.
@@ -24,6 +25,7 @@ public record PipelineConfig(
     int historyBytes,
     int maxTopics,
     int maxSubscriptionsPerSubscriber,
+    int idempotencyWindow,
     int maxBatchSize,
     int stageThreads,
     String epoch)
@@ -43,7 +45,7 @@ public record PipelineConfig(
         {
             throw new IllegalArgumentException("slotBytes must be >= 16 and <= slotRetainBytes");
         }
-        if (historySize < 0 || historyBytes < 0 || maxTopics < 1 || maxSubscriptionsPerSubscriber < 1 ||
+        if (historySize < 0 || historyBytes < 0 || idempotencyWindow < 0 || maxTopics < 1 || maxSubscriptionsPerSubscriber < 1 ||
             maxBatchSize < 1)
         {
             throw new IllegalArgumentException("history bounds must be >= 0, other limits >= 1");

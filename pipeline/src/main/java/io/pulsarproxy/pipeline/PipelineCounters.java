@@ -8,8 +8,10 @@ package io.pulsarproxy.pipeline;
 public final class PipelineCounters
 {
     volatile long routed;
+    volatile long duplicates;
     volatile long subscriptions;
     volatile long delivered;
+    volatile long replayed;
     volatile long requestsCompleted;
     volatile long requestsRefused;
     final java.util.concurrent.atomic.AtomicLong stageErrors = new java.util.concurrent.atomic.AtomicLong();
@@ -22,6 +24,16 @@ public final class PipelineCounters
     public long routed()
     {
         return routed;
+    }
+
+    /**
+     * Messages not published again because their idempotency key was already in their topic's window.
+     *
+     * @return the count since start.
+     */
+    public long duplicates()
+    {
+        return duplicates;
     }
 
     /**
@@ -42,6 +54,16 @@ public final class PipelineCounters
     public long delivered()
     {
         return delivered;
+    }
+
+    /**
+     * Messages sent from history to subscribers that resumed with {@code from}.
+     *
+     * @return the count since start.
+     */
+    public long replayed()
+    {
+        return replayed;
     }
 
     /**

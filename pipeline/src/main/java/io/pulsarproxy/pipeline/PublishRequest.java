@@ -15,6 +15,11 @@ public abstract class PublishRequest
     private final int messageCount;
 
     int status = MessageEvent.STATUS_OK;
+    boolean checked;
+    private int[] duplicateIndex;
+    private TopicState[] duplicateTopic;
+    private long[] duplicateSeq;
+    private int duplicateCount;
     private TopicState[] topics;
     private long[] first;
     private long[] last;
@@ -101,6 +106,69 @@ public abstract class PublishRequest
     public final long lastSeq(final int i)
     {
         return last[i];
+    }
+
+    /**
+     * How many messages were not published again because their idempotency key was already known.
+     *
+     * @return the number of duplicates.
+     */
+    public final int duplicateCount()
+    {
+        return duplicateCount;
+    }
+
+    /**
+     * Position in the request of duplicate {@code i}.
+     *
+     * @param i duplicate index.
+     * @return the message's index in the request, from 0.
+     */
+    public final int duplicateIndex(final int i)
+    {
+        return duplicateIndex[i];
+    }
+
+    /**
+     * Topic of duplicate {@code i}.
+     *
+     * @param i duplicate index.
+     * @return the topic.
+     */
+    public final TopicState duplicateTopic(final int i)
+    {
+        return duplicateTopic[i];
+    }
+
+    /**
+     * Seq given to the original of duplicate {@code i}.
+     *
+     * @param i duplicate index.
+     * @return the original seq.
+     */
+    public final long duplicateSeq(final int i)
+    {
+        return duplicateSeq[i];
+    }
+
+    void recordDuplicate(final int index, final TopicState topic, final long seq)
+    {
+        if (duplicateIndex == null)
+        {
+            duplicateIndex = new int[4];
+            duplicateTopic = new TopicState[4];
+            duplicateSeq = new long[4];
+        }
+        else if (duplicateCount == duplicateIndex.length)
+        {
+            duplicateIndex = java.util.Arrays.copyOf(duplicateIndex, duplicateCount * 2);
+            duplicateTopic = java.util.Arrays.copyOf(duplicateTopic, duplicateCount * 2);
+            duplicateSeq = java.util.Arrays.copyOf(duplicateSeq, duplicateCount * 2);
+        }
+        duplicateIndex[duplicateCount] = index;
+        duplicateTopic[duplicateCount] = topic;
+        duplicateSeq[duplicateCount] = seq;
+        duplicateCount++;
     }
 
     void record(final TopicState topic, final long seq)

@@ -3,30 +3,40 @@ package io.pulsarproxy.pipeline;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
- * Second stage and single writer of the topic table: assigns per-topic seqs, applies subscription changes, and
- * picks each message's recipients.
+ * Second stage and single writer of the topic table: assigns per-topic seqs, suppresses duplicate idempotency keys,
+ * applies subscription changes (exact topics and wildcard patterns), and picks each message's recipients.
  * <p>
  * Because subscriptions travel the same ring as messages, a subscriber sees exactly the messages routed after its
- * subscribe event, with no lock anywhere. Each message keeps a reference to the topic's subscriber array as it was
- * when the message was routed; that array is never mutated (copy on write), so deliver can read it later.
+ * subscribe event, with no lock anywhere. Each message keeps a reference to the topic's recipient array as it was
+ * when the message was routed; that array is never mutated (copy on write), so deliver can read it later. A
+ * connection is a recipient of a topic once, however many of its subscriptions cover the topic.
  */
 public final class RouteHandler implements EventHandler<MessageEvent>
 {
     private final TopicTable table;
     private final int maxSubscriptionsPerSubscriber;
+    private final int idempotencyWindow;
     private final RingBuffer<MessageEvent> ring;
     private final PipelineCounters counters;
+    private final List<PatternSubscription> patterns = new ArrayList<>();
     private long routed;
+    private long duplicates;
 
     RouteHandler(
         final TopicTable table,
         final int maxSubscriptionsPerSubscriber,
+        final int idempotencyWindow,
         final RingBuffer<MessageEvent> ring,
         final PipelineCounters counters)
     {
         this.table = table;
         this.maxSubscriptionsPerSubscriber = maxSubscriptionsPerSubscriber;
+        this.idempotencyWindow = idempotencyWindow;
         this.ring = ring;
         this.counters = counters;
     }
@@ -42,27 +52,27 @@ public final class RouteHandler implements EventHandler<MessageEvent>
                 onMessage(event, sequence);
                 break;
             case SUBSCRIBE:
-                onSubscribe(event);
+                event.status = event.pattern != null ? onSubscribePattern(event) : onSubscribe(event);
                 break;
             case UNSUBSCRIBE:
                 onUnsubscribe(event);
+                event.status = MessageEvent.STATUS_OK;
                 break;
             case DETACH:
                 onDetach(event.subscriber);
+                event.status = MessageEvent.STATUS_OK;
                 break;
             case QUERY:
                 onQuery(event);
+                event.status = MessageEvent.STATUS_OK;
                 break;
             default:
                 break;
         }
-        if (event.status == MessageEvent.STATUS_FAILED && event.type != EventType.MESSAGE)
-        {
-            event.status = MessageEvent.STATUS_OK;
-        }
         if (endOfBatch)
         {
             counters.routed = routed;
+            counters.duplicates = duplicates;
         }
     }
 
@@ -75,9 +85,13 @@ public final class RouteHandler implements EventHandler<MessageEvent>
     private void onMessage(final MessageEvent event, final long sequence)
     {
         final PublishRequest request = event.request;
-        if (request.status == MessageEvent.STATUS_OK && request.topicCount() == 0 && !fitsTopicTable(request, sequence))
+        if (!request.checked)
         {
-            request.status = MessageEvent.STATUS_TOO_MANY_TOPICS;
+            request.checked = true;
+            if (!fitsTopicTable(request, sequence))
+            {
+                request.status = MessageEvent.STATUS_TOO_MANY_TOPICS;
+            }
         }
         if (request.status != MessageEvent.STATUS_OK)
         {
@@ -87,13 +101,34 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         // Until this message is routed, the request counts as failed: if this stage throws, the publisher is told.
         request.status = MessageEvent.STATUS_FAILED;
 
-        final TopicState topic = table.findOrCreate(event.data, 0, event.topicLength, event.topicHash);
+        final TopicState topic = findOrCreate(event.data, event.topicLength, event.topicHash);
         if (topic == null)
         {
             throw new IllegalStateException("topic table full after the request was checked to fit");
         }
-        final long seq = ++topic.seq;
         event.topic = topic;
+        if (event.idLength > 0 && idempotencyWindow > 0)
+        {
+            if (topic.idempotency == null)
+            {
+                topic.idempotency = new IdempotencyWindow(idempotencyWindow);
+            }
+            final long original = topic.idempotency.find(event.data, event.idOffset(), event.idLength);
+            if (original >= 0)
+            {
+                event.seq = original;
+                request.recordDuplicate(event.index, topic, original);
+                request.status = MessageEvent.STATUS_OK;
+                event.status = MessageEvent.STATUS_DUPLICATE;
+                duplicates++;
+                return;
+            }
+        }
+        final long seq = ++topic.seq;
+        if (event.idLength > 0 && idempotencyWindow > 0)
+        {
+            topic.idempotency.add(event.data, event.idOffset(), event.idLength, seq);
+        }
         event.seq = seq;
         event.recipients = topic.subscribers;
         request.record(topic, seq);
@@ -137,8 +172,8 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         for (long s = from; s < to; s++)
         {
             final MessageEvent other = ring.get(s);
-            if (other.topicLength == e.topicLength && java.util.Arrays.equals(
-                other.data, 0, other.topicLength, e.data, 0, e.topicLength))
+            if (other.topicLength == e.topicLength &&
+                Arrays.equals(other.data, 0, other.topicLength, e.data, 0, e.topicLength))
             {
                 return true;
             }
@@ -146,56 +181,153 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         return false;
     }
 
-    private void onSubscribe(final MessageEvent event)
+    /** Finds or creates a topic; a new topic gets every subscriber whose pattern matches it. */
+    private TopicState findOrCreate(final byte[] name, final int length, final long hash)
+    {
+        final TopicState existing = table.find(name, 0, length, hash);
+        if (existing != null)
+        {
+            return existing;
+        }
+        final TopicState created = table.findOrCreate(name, 0, length, hash);
+        if (created != null)
+        {
+            for (int i = 0; i < patterns.size(); i++)
+            {
+                final PatternSubscription p = patterns.get(i);
+                if (p.pattern.matches(created.nameBytes()))
+                {
+                    p.subscriber.cover(created);
+                }
+            }
+        }
+        return created;
+    }
+
+    private int onSubscribe(final MessageEvent event)
     {
         final Subscriber subscriber = event.subscriber;
-        final TopicState existing = table.find(event.data, 0, event.topicLength, event.topicHash);
-        if (existing != null && subscriber.hasTopic(existing))
+        TopicState topic = table.find(event.data, 0, event.topicLength, event.topicHash);
+        final boolean already = topic != null && subscriber.hasExact(topic);
+        if (!already && subscriber.subscriptionCount() >= maxSubscriptionsPerSubscriber)
         {
-            event.topic = existing;
-            event.seq = existing.seq;
-            return;
+            return MessageEvent.STATUS_TOO_MANY_SUBSCRIPTIONS;
         }
-        if (subscriber.topicCount >= maxSubscriptionsPerSubscriber)
+        final long currentSeq = topic == null ? 0 : topic.seq;
+        final String currentEpoch = topic == null ? table.epoch() : topic.epoch();
+        event.epochMismatch = event.from != MessageEvent.NO_FROM && event.resumeEpoch != null &&
+            !event.resumeEpoch.equals(currentEpoch);
+        if (event.from != MessageEvent.NO_FROM && !event.epochMismatch && event.from > currentSeq + 1)
         {
-            event.status = MessageEvent.STATUS_TOO_MANY_SUBSCRIPTIONS;
-            return;
+            return MessageEvent.STATUS_BAD_FROM;
         }
-        final TopicState topic = existing != null ?
-            existing : table.findOrCreate(event.data, 0, event.topicLength, event.topicHash);
         if (topic == null)
         {
-            event.status = MessageEvent.STATUS_TOO_MANY_TOPICS;
-            return;
+            topic = findOrCreate(event.data, event.topicLength, event.topicHash);
+            if (topic == null)
+            {
+                return MessageEvent.STATUS_TOO_MANY_TOPICS;
+            }
         }
-        topic.addSubscriber(subscriber);
-        subscriber.addTopic(topic);
-        counters.subscriptions++;
+        if (!already)
+        {
+            subscriber.addExact(topic);
+            subscriber.cover(topic);
+            counters.subscriptions++;
+        }
         event.topic = topic;
         event.seq = topic.seq;
+        return MessageEvent.STATUS_OK;
+    }
+
+    private int onSubscribePattern(final MessageEvent event)
+    {
+        final Subscriber subscriber = event.subscriber;
+        if (subscriber.findPattern(event.data, 0, event.topicLength) != null)
+        {
+            return MessageEvent.STATUS_OK;
+        }
+        if (subscriber.subscriptionCount() >= maxSubscriptionsPerSubscriber)
+        {
+            return MessageEvent.STATUS_TOO_MANY_SUBSCRIPTIONS;
+        }
+        final TopicPattern pattern = event.pattern;
+        subscriber.addPattern(pattern);
+        patterns.add(new PatternSubscription(pattern, subscriber));
+        table.forEach(topic ->
+        {
+            if (pattern.matches(topic.nameBytes()))
+            {
+                subscriber.cover(topic);
+            }
+        });
+        counters.subscriptions++;
+        return MessageEvent.STATUS_OK;
     }
 
     private void onUnsubscribe(final MessageEvent event)
     {
         final Subscriber subscriber = event.subscriber;
-        final TopicState topic = table.find(event.data, 0, event.topicLength, event.topicHash);
-        if (topic != null && subscriber.removeTopic(topic))
+        if (event.pattern != null)
         {
-            topic.removeSubscriber(subscriber);
+            final TopicPattern pattern = subscriber.findPattern(event.data, 0, event.topicLength);
+            if (pattern != null)
+            {
+                subscriber.patterns.remove(pattern);
+                removePatternSubscription(pattern, subscriber);
+                table.forEach(topic ->
+                {
+                    if (pattern.matches(topic.nameBytes()))
+                    {
+                        subscriber.uncover(topic);
+                    }
+                });
+                counters.subscriptions--;
+            }
+            return;
+        }
+        final TopicState topic = table.find(event.data, 0, event.topicLength, event.topicHash);
+        if (topic != null && subscriber.removeExact(topic))
+        {
+            subscriber.uncover(topic);
             counters.subscriptions--;
         }
     }
 
     private void onDetach(final Subscriber subscriber)
     {
-        for (int i = subscriber.topicCount - 1; i >= 0; i--)
+        if (subscriber.covered != null)
         {
-            final TopicState topic = subscriber.topics[i];
-            topic.removeSubscriber(subscriber);
-            subscriber.topics[i] = null;
-            counters.subscriptions--;
+            for (final TopicState topic : subscriber.covered.keySet())
+            {
+                topic.removeSubscriber(subscriber);
+            }
+            subscriber.covered.clear();
         }
-        subscriber.topicCount = 0;
+        if (subscriber.patterns != null)
+        {
+            for (final TopicPattern pattern : subscriber.patterns)
+            {
+                removePatternSubscription(pattern, subscriber);
+            }
+        }
+        counters.subscriptions -= subscriber.subscriptionCount();
+        subscriber.exact = null;
+        subscriber.patterns = null;
+        subscriber.covered = null;
+    }
+
+    private void removePatternSubscription(final TopicPattern pattern, final Subscriber subscriber)
+    {
+        for (int i = patterns.size() - 1; i >= 0; i--)
+        {
+            final PatternSubscription p = patterns.get(i);
+            if (p.subscriber == subscriber && p.pattern == pattern)
+            {
+                patterns.remove(i);
+                return;
+            }
+        }
     }
 
     private void onQuery(final MessageEvent event)
@@ -218,5 +350,10 @@ public final class RouteHandler implements EventHandler<MessageEvent>
             query.answer.add(new TopicQuery.TopicStats(
                 topic.name(), topic.epoch(), topic.seq, topic.subscribers.length, 0, 0, 0));
         });
+    }
+
+    /** One subscriber's pattern, as route indexes it to match new topics. */
+    private record PatternSubscription(TopicPattern pattern, Subscriber subscriber)
+    {
     }
 }

@@ -1,5 +1,12 @@
 package io.pulsarproxy.pipeline;
 
+import org.agrona.collections.Object2IntHashMap;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * A connection that receives messages: the seam between the pipeline and the delivery transports.
  * <p>
@@ -8,14 +15,18 @@ package io.pulsarproxy.pipeline;
  * hands the buffered frames to the connection's IO thread.
  * <p>
  * <b>Note:</b> all {@code on...} methods and {@link #flush()} run on the deliver thread only. The fields of this base
- * class belong to the stages (route keeps the subscription list, deliver the batch mark); subclasses leave them alone.
+ * class belong to the stages (route keeps the subscriptions, deliver the batch mark); subclasses leave them alone.
+ * They are created on first use, so an idle connection costs little.
  */
 public abstract class Subscriber
 {
-    private static final TopicState[] NONE = new TopicState[0];
-
-    TopicState[] topics = NONE;
-    int topicCount;
+    /** Route: how many of this subscriber's subscriptions (exact and patterns) cover each topic. */
+    Object2IntHashMap<TopicState> covered;
+    /** Route: topics subscribed by exact name. */
+    Map<TopicState, Boolean> exact;
+    /** Route: patterns subscribed. */
+    List<TopicPattern> patterns;
+    /** Deliver: the batch in which this subscriber was last touched. */
     long touchedBatch = -1;
 
     /**
@@ -32,7 +43,8 @@ public abstract class Subscriber
         TopicState topic, long seq, long timestampMicros, byte[] buffer, int payloadOffset, int payloadLength);
 
     /**
-     * A subscription took effect; every later message of the topic will follow.
+     * A subscription to one topic took effect; every later message of the topic will follow, after the replay
+     * asked for with {@code from}, if any.
      *
      * @param topic      the topic.
      * @param currentSeq the topic's seq at that moment (0 before its first message).
@@ -40,9 +52,27 @@ public abstract class Subscriber
     public abstract void onSubscribed(TopicState topic, long currentSeq);
 
     /**
+     * A subscription to a pattern took effect; messages of every matching topic, existing or future, will follow.
+     *
+     * @param pattern the pattern.
+     */
+    public abstract void onSubscribedPattern(TopicPattern pattern);
+
+    /**
+     * Messages of a topic that this subscriber will not receive.
+     *
+     * @param topic  the topic.
+     * @param from   first seq lost.
+     * @param to     last seq lost; below {@code from} when nothing of the current sequence was lost (epoch change).
+     * @param reason {@code history} (no longer retained), {@code epoch} (the sequence restarted) or
+     *               {@code slow-consumer}.
+     */
+    public abstract void onGap(TopicState topic, long from, long to, String reason);
+
+    /**
      * An unsubscription took effect (or there was nothing to undo).
      *
-     * @param topic  bytes of the topic.
+     * @param topic  bytes of the topic or pattern.
      * @param offset where it starts.
      * @param length its length.
      */
@@ -51,7 +81,7 @@ public abstract class Subscriber
     /**
      * A subscription was refused.
      *
-     * @param topic  bytes of the topic.
+     * @param topic  bytes of the topic or pattern.
      * @param offset where it starts.
      * @param length its length.
      * @param code   a short machine-readable code.
@@ -64,50 +94,89 @@ public abstract class Subscriber
      */
     public abstract void flush();
 
+    int subscriptionCount()
+    {
+        return (exact == null ? 0 : exact.size()) + (patterns == null ? 0 : patterns.size());
+    }
+
+    boolean hasExact(final TopicState topic)
+    {
+        return exact != null && exact.containsKey(topic);
+    }
+
+    void addExact(final TopicState topic)
+    {
+        if (exact == null)
+        {
+            exact = new IdentityHashMap<>();
+        }
+        exact.put(topic, Boolean.TRUE);
+    }
+
+    boolean removeExact(final TopicState topic)
+    {
+        return exact != null && exact.remove(topic) != null;
+    }
+
+    TopicPattern findPattern(final byte[] src, final int offset, final int length)
+    {
+        if (patterns != null)
+        {
+            for (int i = 0; i < patterns.size(); i++)
+            {
+                if (patterns.get(i).is(src, offset, length))
+                {
+                    return patterns.get(i);
+                }
+            }
+        }
+        return null;
+    }
+
+    void addPattern(final TopicPattern pattern)
+    {
+        if (patterns == null)
+        {
+            patterns = new ArrayList<>(2);
+        }
+        patterns.add(pattern);
+    }
+
     /**
-     * How many topics this subscriber holds; maintained by the route stage.
-     *
-     * @return the subscription count, as route last saw it.
+     * Counts one more subscription covering the topic; the first makes this subscriber a recipient.
      */
-    protected final int subscriptionCount()
+    void cover(final TopicState topic)
     {
-        return topicCount;
+        if (covered == null)
+        {
+            covered = new Object2IntHashMap<>(8, 0.65f, 0);
+        }
+        final int count = covered.getValue(topic);
+        covered.put(topic, count + 1);
+        if (count == 0)
+        {
+            topic.addSubscriber(this);
+        }
     }
 
-    void addTopic(final TopicState topic)
+    /**
+     * Counts one subscription fewer covering the topic; the last stops delivery.
+     */
+    void uncover(final TopicState topic)
     {
-        if (topicCount == topics.length)
+        if (covered == null)
         {
-            final TopicState[] grown = new TopicState[Math.max(4, topics.length * 2)];
-            System.arraycopy(topics, 0, grown, 0, topicCount);
-            topics = grown;
+            return;
         }
-        topics[topicCount++] = topic;
-    }
-
-    boolean hasTopic(final TopicState topic)
-    {
-        for (int i = 0; i < topicCount; i++)
+        final int count = covered.getValue(topic);
+        if (count <= 1)
         {
-            if (topics[i] == topic)
-            {
-                return true;
-            }
+            covered.removeKey(topic);
+            topic.removeSubscriber(this);
         }
-        return false;
-    }
-
-    boolean removeTopic(final TopicState topic)
-    {
-        for (int i = 0; i < topicCount; i++)
+        else
         {
-            if (topics[i] == topic)
-            {
-                topics[i] = topics[--topicCount];
-                topics[topicCount] = null;
-                return true;
-            }
+            covered.put(topic, count - 1);
         }
-        return false;
     }
 }

@@ -24,6 +24,7 @@ public final class TopicState
     Subscriber[] subscribers = NO_SUBSCRIBERS;
     PublishRequest lastRequest;
     int lastRequestIndex;
+    IdempotencyWindow idempotency;
 
     TopicState(
         final byte[] src,

@@ -33,6 +33,11 @@ final class TopicTable
         return size;
     }
 
+    String epoch()
+    {
+        return epoch;
+    }
+
     int maxTopics()
     {
         return maxTopics;

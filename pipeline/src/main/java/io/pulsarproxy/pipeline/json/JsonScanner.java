@@ -418,16 +418,16 @@ public final class JsonScanner
             case 't':
                 return pos + 2;
             case 'u':
-                if (pos + 6 > limit)
-                {
-                    return fail(UNEXPECTED_END, limit);
-                }
-                for (int k = pos + 2; k < pos + 6; k++)
+                for (int k = pos + 2, end = Math.min(pos + 6, limit); k < end; k++)
                 {
                     if (!isHex(buf[k]))
                     {
                         return fail(BAD_ESCAPE, pos);
                     }
+                }
+                if (pos + 6 > limit)
+                {
+                    return fail(UNEXPECTED_END, limit);
                 }
                 return pos + 6;
             default:
