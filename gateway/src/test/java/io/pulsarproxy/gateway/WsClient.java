@@ -26,6 +26,7 @@ final class WsClient implements WebSocket.Listener, AutoCloseable
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
     volatile String closeReason;
     private final StringBuilder partial = new StringBuilder();
+    private volatile boolean paused;
     private WebSocket ws;
 
     void attach(final WebSocket ws)
@@ -66,8 +67,28 @@ final class WsClient implements WebSocket.Listener, AutoCloseable
                 controls.add(node);
             }
         }
-        webSocket.request(1);
+        if (!paused)
+        {
+            webSocket.request(1);
+        }
         return null;
+    }
+
+    /**
+     * Stops reading from the socket after the frame being read, like a client on a stalled network.
+     */
+    void pause()
+    {
+        paused = true;
+    }
+
+    /**
+     * Reads again.
+     */
+    void resume()
+    {
+        paused = false;
+        ws.request(1);
     }
 
     @Override
