@@ -8,12 +8,14 @@ package io.pulsarproxy.delivery;
  * @param maxConnections     WebSocket connections the gateway accepts at once.
  * @param maxClientFrameBytes largest frame a client may send.
  * @param maxJsonDepth       deepest JSON nesting accepted in client frames.
+ * @param sseHeartbeatMillis how long an SSE stream may stay quiet before a comment line is sent.
  */
 public record DeliveryConfig(
     int outboundMaxBytes,
     SlowConsumerPolicy slowPolicy,
     int maxConnections,
     int maxClientFrameBytes,
-    int maxJsonDepth)
+    int maxJsonDepth,
+    long sseHeartbeatMillis)
 {
 }

@@ -2,7 +2,6 @@ package io.pulsarproxy.delivery;
 
 import io.pulsarproxy.pipeline.TopicPattern;
 import io.pulsarproxy.pipeline.TopicState;
-import io.pulsarproxy.pipeline.json.JsonNumbers;
 import io.pulsarproxy.pipeline.json.JsonWriter;
 
 import java.util.ArrayList;
@@ -15,7 +14,7 @@ import java.util.Map;
  * One connection's bounded queue of outgoing frames, filled by the deliver thread and drained by the IO thread.
  * <p>
  * Frames are encoded into a fill buffer as {@code [length:4][kind:1][bytes]}. Consecutive messages share one data
- * frame, a JSON array, so a burst becomes one frame. When the connection is free to write, the IO thread swaps the
+ * run (for WebSocket a JSON array, so a burst becomes one frame; see {@link FrameCodec}). When the connection is free to write, the IO thread swaps the
  * fill buffer with a spare and writes what it took; the deliver thread goes on filling meanwhile. Bytes queued plus
  * bytes in flight never exceed the bound: a message that would pass it triggers the slow-consumer policy of each
  * topic queued (the connection's default, or the one its subscription asked for):
@@ -47,11 +46,8 @@ final class Outbound
     private static final byte[] EMPTY = new byte[0];
     private static final int INITIAL_CAPACITY = 512;
     private static final int RETAIN_CAPACITY = 64 * 1024;
-    private static final byte[] TOPIC = ascii("{\"topic\":\"");
-    private static final byte[] SEQ = ascii("\",\"seq\":");
-    private static final byte[] TS = ascii(",\"ts\":");
-    private static final byte[] PAYLOAD = ascii(",\"payload\":");
 
+    private final FrameCodec codec;
     private final int maxBytes;
     private final SlowConsumerPolicy defaultPolicy;
     private Map<TopicState, SlowConsumerPolicy> topicPolicies;
@@ -71,8 +67,9 @@ final class Outbound
     private int gapStart = -1;
     private long droppedMessages;
 
-    Outbound(final int maxBytes, final SlowConsumerPolicy defaultPolicy)
+    Outbound(final FrameCodec codec, final int maxBytes, final SlowConsumerPolicy defaultPolicy)
     {
+        this.codec = codec;
         this.maxBytes = maxBytes;
         this.defaultPolicy = defaultPolicy;
     }
@@ -116,7 +113,7 @@ final class Outbound
         {
             return CLOSED;
         }
-        final int messageBytes = messageBytes(topic, seq, timestamp, length);
+        final int messageBytes = codec.messageBytes(topic, seq, timestamp, src, offset, length);
         int result = QUEUED;
         if (fillLength + inFlight + messageBytes + separatorBytes() > maxBytes)
         {
@@ -278,14 +275,26 @@ final class Outbound
 
     private int separatorBytes()
     {
-        // One comma, or a header, '[' and the ']' that closes the frame later.
-        return openData >= 0 ? 1 : HEADER + 2;
+        // A separator, or a header with the opening of a data run and the closing it will need.
+        return openData >= 0 ? codec.dataSeparator().length :
+            HEADER + codec.dataOpen().length + codec.dataClose().length;
     }
 
-    private static int messageBytes(final TopicState topic, final long seq, final long timestamp, final int length)
+    private void openDataRun(final int messageBytes)
     {
-        return TOPIC.length + topic.nameBytes().length + SEQ.length + JsonNumbers.lengthOf(seq) + TS.length +
-            JsonNumbers.lengthOf(timestamp) + PAYLOAD.length + length + 1;
+        final byte[] open = codec.dataOpen();
+        ensure(HEADER + open.length + messageBytes + codec.dataClose().length);
+        openData = fillLength;
+        fill[fillLength + 4] = DATA;
+        fillLength += HEADER;
+        fillLength = put(open, fill, fillLength);
+    }
+
+    private void separate(final int messageBytes)
+    {
+        final byte[] separator = codec.dataSeparator();
+        ensure(separator.length + messageBytes + codec.dataClose().length);
+        fillLength = put(separator, fill, fillLength);
     }
 
     private void encode(
@@ -296,32 +305,15 @@ final class Outbound
         {
             gapStart = -1;
             gaps.clear();
-            ensure(HEADER + 2 + messageBytes);
-            openData = fillLength;
-            fill[fillLength + 4] = DATA;
-            fill[fillLength + HEADER] = '[';
-            fillLength += HEADER + 1;
+            openDataRun(messageBytes);
         }
         else
         {
-            ensure(1 + messageBytes + 1);
-            fill[fillLength++] = ',';
+            separate(messageBytes);
         }
         final int start = fillLength;
-        int p = start;
-        final byte[] dst = fill;
-        p = put(TOPIC, dst, p);
-        p = put(topic.nameBytes(), dst, p);
-        p = put(SEQ, dst, p);
-        p = JsonNumbers.putLong(seq, dst, p);
-        p = put(TS, dst, p);
-        p = JsonNumbers.putLong(timestamp, dst, p);
-        p = put(PAYLOAD, dst, p);
-        System.arraycopy(src, offset, dst, p, length);
-        p += length;
-        dst[p++] = '}';
-        fillLength = p;
-        pending.add(topic, seq, start, p - start);
+        fillLength = codec.encode(fill, start, topic, seq, timestamp, src, offset, length);
+        pending.add(topic, seq, start, fillLength - start);
     }
 
     private SlowConsumerPolicy policyOf(final TopicState topic)
@@ -429,16 +421,11 @@ final class Outbound
                 final int length = (int)span[2];
                 if (openData < 0)
                 {
-                    ensure(HEADER + 2 + length);
-                    openData = fillLength;
-                    fill[fillLength + 4] = DATA;
-                    fill[fillLength + HEADER] = '[';
-                    fillLength += HEADER + 1;
+                    openDataRun(length);
                 }
                 else
                 {
-                    ensure(2 + length);
-                    fill[fillLength++] = ',';
+                    separate(length);
                 }
                 System.arraycopy(kept.buffer(), (int)span[1], fill, fillLength, length);
                 pending.add(keptTopics.get(k), span[0], fillLength, length);
@@ -462,11 +449,7 @@ final class Outbound
         final JsonWriter w = new JsonWriter(96);
         for (int i = 0; i < gaps.count; i++)
         {
-            w.reset()
-                .raw("{\"type\":\"gap\",\"topic\":").string(gaps.topics[i].name())
-                .raw(",\"from\":").number(gaps.first[i])
-                .raw(",\"to\":").number(gaps.last[i])
-                .raw(",\"reason\":\"slow-consumer\"}");
+            codec.gap(w.reset(), gaps.topics[i], gaps.first[i], gaps.last[i], "slow-consumer");
             appendFrame(CONTROL, w.buffer(), 0, w.length());
         }
     }
@@ -475,8 +458,9 @@ final class Outbound
     {
         if (openData >= 0)
         {
-            ensure(1);
-            fill[fillLength++] = ']';
+            final byte[] close = codec.dataClose();
+            ensure(close.length);
+            fillLength = put(close, fill, fillLength);
             putInt(fill, openData, fillLength - openData - HEADER);
             openData = -1;
         }
@@ -522,11 +506,6 @@ final class Outbound
     {
         System.arraycopy(src, 0, dst, at, src.length);
         return at + src.length;
-    }
-
-    private static byte[] ascii(final String s)
-    {
-        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /**

@@ -41,7 +41,7 @@ final class WebSocketSubscriber extends Subscriber
     WebSocketSubscriber(final WebSocketChannel channel, final DeliveryConfig config, final DeliveryCounters counters)
     {
         this.channel = channel;
-        this.outbound = new Outbound(config.outboundMaxBytes(), config.slowPolicy());
+        this.outbound = new Outbound(WebSocketCodec.INSTANCE, config.outboundMaxBytes(), config.slowPolicy());
         this.counters = counters;
     }
 
@@ -109,16 +109,9 @@ final class WebSocketSubscriber extends Subscriber
     @Override
     public void onGap(final TopicState topic, final long from, final long to, final String reason)
     {
-        final JsonWriter w = new JsonWriter(128)
-            .raw("{\"type\":\"gap\",\"topic\":").string(topic.name())
-            .raw(",\"from\":").number(from)
-            .raw(",\"to\":").number(to)
-            .raw(",\"reason\":").string(reason);
-        if ("epoch".equals(reason))
-        {
-            w.raw(",\"epoch\":").string(topic.epoch());
-        }
-        control(w.raw("}"));
+        final JsonWriter w = new JsonWriter(128);
+        WebSocketCodec.INSTANCE.gap(w, topic, from, to, reason);
+        control(w);
     }
 
     @Override

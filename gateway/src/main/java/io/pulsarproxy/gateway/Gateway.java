@@ -1,19 +1,24 @@
 package io.pulsarproxy.gateway;
 
+import io.pulsarproxy.delivery.SseEndpoint;
 import io.pulsarproxy.delivery.SubscribeEndpoint;
 import io.pulsarproxy.ingest.IngestCounters;
 import io.pulsarproxy.ingest.Problem;
 import io.pulsarproxy.ingest.PublishHandler;
 import io.pulsarproxy.pipeline.Pipeline;
+import io.pulsarproxy.pipeline.TopicName;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
+import io.undertow.util.PathTemplateMatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,6 +41,7 @@ public final class Gateway implements AutoCloseable
     private final GatewayConfiguration config;
     private final Pipeline pipeline;
     private final SubscribeEndpoint subscribe;
+    private final SseEndpoint sse;
     private final IngestCounters ingestCounters = new IngestCounters();
     private final ShutdownGate gate;
     private final Undertow server;
@@ -47,6 +53,7 @@ public final class Gateway implements AutoCloseable
         this.config = config;
         this.pipeline = new Pipeline(config.pipeline());
         this.subscribe = new SubscribeEndpoint(pipeline, config.delivery());
+        this.sse = new SseEndpoint(pipeline, config.delivery(), subscribe);
 
         final OpsHandlers ops = new OpsHandlers(pipeline, this::isReady);
         final HttpHandler websocket = exchange ->
@@ -62,6 +69,7 @@ public final class Gateway implements AutoCloseable
         final RoutingHandler routes = Handlers.routing()
             .post("/v1/topics/{topic}", PublishHandler.singleTopic(pipeline, config.ingest(), ingestCounters))
             .get("/v1/topics/{topic}", ops.topic())
+            .get("/v1/topics/{topic}/events", this::openEvents)
             .get("/v1/topics", ops.topics())
             .post("/v1/publish", PublishHandler.batch(pipeline, config.ingest(), ingestCounters))
             .get("/v1/subscribe", websocket)
@@ -207,8 +215,38 @@ public final class Gateway implements AutoCloseable
         {
             LOG.warn("some subscriber connections did not close within {} ms; closed them hard", timeout);
         }
+        if (!sse.closeAll(timeout, TimeUnit.MILLISECONDS))
+        {
+            LOG.warn("some SSE streams did not end within {} ms", timeout);
+        }
         server.stop();
         LOG.info("stopped");
+    }
+
+    /** {@code GET /v1/topics/{topic}/events}: checks the request, then hands it to the SSE endpoint. */
+    private void openEvents(final HttpServerExchange exchange)
+    {
+        final PathTemplateMatch match = exchange.getAttachment(PathTemplateMatch.ATTACHMENT_KEY);
+        final byte[] topic = match.getParameters().get("topic").getBytes(StandardCharsets.UTF_8);
+        final int code = TopicName.validatePattern(topic, 0, topic.length);
+        if (code != TopicName.VALID)
+        {
+            Problem.send(exchange, 400, "invalid-topic", "Invalid topic", TopicName.describe(code));
+            return;
+        }
+        final long from = SseEndpoint.resumeFrom(exchange);
+        if (from == -2)
+        {
+            Problem.send(exchange, 400, "invalid-resume", "Invalid resume point",
+                "Last-Event-ID and from must be non-negative integer seqs");
+            return;
+        }
+        gate.streaming(exchange);
+        if (!sse.open(exchange, topic, from))
+        {
+            Problem.send(exchange, 503, "too-many-connections", "Too many connections",
+                "the gateway holds its maximum of " + config.maxConnections() + " connections", -1, 5);
+        }
     }
 
     private String hostForUrl()

@@ -39,6 +39,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param outboundMaxBytes      bytes queued or in flight per connection.
  * @param slowPolicy            what happens to a connection that would exceed its outbound bound.
  * @param wsMaxFrameBytes       largest frame a client may send.
+ * @param sseHeartbeatMillis    quiet time after which an SSE stream gets a comment line.
  * @param shutdownTimeoutMillis how long each shutdown step may take.
  * @param epoch                 the id of the topic sequences of this process.
  */
@@ -66,6 +67,7 @@ public record GatewayConfiguration(
     int outboundMaxBytes,
     SlowConsumerPolicy slowPolicy,
     int wsMaxFrameBytes,
+    int sseHeartbeatMillis,
     int shutdownTimeoutMillis,
     String epoch)
 {
@@ -115,6 +117,8 @@ public record GatewayConfiguration(
     public static final String SLOW_POLICY_PROP_NAME = "proxy.slow.policy";
     /** Largest client frame. */
     public static final String WS_MAX_FRAME_PROP_NAME = "proxy.ws.max.frame.bytes";
+    /** SSE heartbeat interval. */
+    public static final String SSE_HEARTBEAT_PROP_NAME = "proxy.sse.heartbeat.ms";
     /** Shutdown step timeout. */
     public static final String SHUTDOWN_TIMEOUT_PROP_NAME = "proxy.shutdown.timeout.ms";
 
@@ -185,6 +189,7 @@ public record GatewayConfiguration(
             r.size(OUTBOUND_MAX_PROP_NAME, 4 * MIB, 1024, 1024 * MIB),
             slowPolicy,
             r.size(WS_MAX_FRAME_PROP_NAME, 64 * 1024, 256, 16 * MIB),
+            r.integer(SSE_HEARTBEAT_PROP_NAME, 15_000, 100, 3_600_000),
             r.integer(SHUTDOWN_TIMEOUT_PROP_NAME, 10_000, 0, 3_600_000),
             newEpoch());
         config.checkCombinations();
@@ -219,7 +224,8 @@ public record GatewayConfiguration(
      */
     public DeliveryConfig delivery()
     {
-        return new DeliveryConfig(outboundMaxBytes, slowPolicy, maxConnections, wsMaxFrameBytes, maxJsonDepth);
+        return new DeliveryConfig(outboundMaxBytes, slowPolicy, maxConnections, wsMaxFrameBytes, maxJsonDepth,
+            sseHeartbeatMillis);
     }
 
     private void checkCombinations()
@@ -284,6 +290,7 @@ public record GatewayConfiguration(
         line(sb, OUTBOUND_MAX_PROP_NAME, outboundMaxBytes);
         line(sb, SLOW_POLICY_PROP_NAME, slowPolicy.propertyValue());
         line(sb, WS_MAX_FRAME_PROP_NAME, wsMaxFrameBytes);
+        line(sb, SSE_HEARTBEAT_PROP_NAME, sseHeartbeatMillis);
         line(sb, SHUTDOWN_TIMEOUT_PROP_NAME, shutdownTimeoutMillis);
         sb.append("  (epoch ").append(epoch).append(")");
         return sb.toString();

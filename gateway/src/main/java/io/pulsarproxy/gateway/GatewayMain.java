@@ -5,8 +5,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Starts the gateway from system properties and serves until SIGTERM or Ctrl-C.
  * <p>
- * Exit codes: 0 after a clean shutdown, 1 when the server cannot start (e.g. the port is taken), 2 for bad
- * configuration.
+ * Exit codes: 1 when the server cannot start (e.g. the port is taken), 2 for bad configuration; after SIGTERM the
+ * JVM exits with the usual 143 once the graceful shutdown has run.
  */
 public final class GatewayMain
 {

@@ -4,6 +4,7 @@ import io.pulsarproxy.ingest.Problem;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,9 +17,14 @@ final class ShutdownGate implements HttpHandler
 {
     private final HttpHandler next;
     private final AtomicInteger active = new AtomicInteger();
+    private static final AttachmentKey<Boolean> STREAMING = AttachmentKey.create(Boolean.class);
+
     private final ExchangeCompletionListener onComplete = (exchange, nextListener) ->
     {
-        active.decrementAndGet();
+        if (exchange.getAttachment(STREAMING) == null)
+        {
+            active.decrementAndGet();
+        }
         nextListener.proceed();
     };
     private volatile boolean closed;
@@ -41,6 +47,20 @@ final class ShutdownGate implements HttpHandler
         active.incrementAndGet();
         exchange.addExchangeCompleteListener(onComplete);
         next.handleRequest(exchange);
+    }
+
+    /**
+     * Stops counting a request that has become a long-lived stream (SSE): shutdown does not wait for it to end but
+     * ends it itself after the ring has drained.
+     *
+     * @param exchange the request.
+     */
+    void streaming(final HttpServerExchange exchange)
+    {
+        if (exchange.putAttachment(STREAMING, Boolean.TRUE) == null)
+        {
+            active.decrementAndGet();
+        }
     }
 
     /**

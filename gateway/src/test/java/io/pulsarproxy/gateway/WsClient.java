@@ -117,6 +117,11 @@ final class WsClient implements WebSocket.Listener, AutoCloseable
         ws.sendText(text, true).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
+    void sendBinary(final byte[] data) throws Exception
+    {
+        ws.sendBinary(ByteBuffer.wrap(data), true).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
     JsonNode nextMessage() throws InterruptedException
     {
         final JsonNode node = messages.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
