@@ -22,13 +22,17 @@ final class ClientFrameListener extends AbstractReceiveListener
     private final DeliveryConfig config;
     private final DeliveryCounters counters;
     private final ClientOp op;
+    private final SubscriptionGrant grant;
+    private long lastHeardNanos = System.nanoTime();
 
     ClientFrameListener(
         final WebSocketSubscriber subscriber,
         final Pipeline pipeline,
         final DeliveryConfig config,
-        final DeliveryCounters counters)
+        final DeliveryCounters counters,
+        final SubscriptionGrant grant)
     {
+        this.grant = grant;
         this.subscriber = subscriber;
         this.pipeline = pipeline;
         this.config = config;
@@ -48,9 +52,35 @@ final class ClientFrameListener extends AbstractReceiveListener
         return config.maxClientFrameBytes();
     }
 
+    /**
+     * When the client was last heard from (any frame, pongs included); read on the IO thread by the ping task.
+     *
+     * @return a {@link System#nanoTime()} value.
+     */
+    long lastHeardNanos()
+    {
+        return lastHeardNanos;
+    }
+
+    @Override
+    protected void onFullPongMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
+    {
+        lastHeardNanos = System.nanoTime();
+        message.getData().free();
+    }
+
+    @Override
+    protected void onFullPingMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
+        throws java.io.IOException
+    {
+        lastHeardNanos = System.nanoTime();
+        super.onFullPingMessage(channel, message);
+    }
+
     @Override
     protected void onFullTextMessage(final WebSocketChannel channel, final BufferedTextMessage message)
     {
+        lastHeardNanos = System.nanoTime();
         final byte[] frame = message.getData().getBytes(StandardCharsets.UTF_8);
         if (frame.length > config.maxClientFrameBytes())
         {
@@ -84,6 +114,7 @@ final class ClientFrameListener extends AbstractReceiveListener
     @Override
     protected void onFullBinaryMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
     {
+        lastHeardNanos = System.nanoTime();
         message.getData().free();
         error("unsupported", "binary frames are not supported; send JSON text frames", null, null, 0, 0);
     }
@@ -115,6 +146,13 @@ final class ClientFrameListener extends AbstractReceiveListener
 
     private void subscribe(final byte[] topic, final int offset, final int length)
     {
+        if (!grant.maySubscribe(topic, offset, length))
+        {
+            counters.forbidden.incrementAndGet();
+            error("forbidden", "the token does not allow subscribing to this topic", "subscribe", topic, offset,
+                length);
+            return;
+        }
         if (op.policy != null)
         {
             subscriber.requestPolicy(new String(topic, offset, length, StandardCharsets.US_ASCII), op.policy);

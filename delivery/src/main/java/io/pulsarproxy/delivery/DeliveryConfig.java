@@ -9,6 +9,7 @@ package io.pulsarproxy.delivery;
  * @param maxClientFrameBytes largest frame a client may send.
  * @param maxJsonDepth       deepest JSON nesting accepted in client frames.
  * @param sseHeartbeatMillis how long an SSE stream may stay quiet before a comment line is sent.
+ * @param wsPingIntervalMillis how often each WebSocket is pinged; one silent for 2.5 intervals is closed.
  */
 public record DeliveryConfig(
     int outboundMaxBytes,
@@ -16,6 +17,7 @@ public record DeliveryConfig(
     int maxConnections,
     int maxClientFrameBytes,
     int maxJsonDepth,
-    long sseHeartbeatMillis)
+    long sseHeartbeatMillis,
+    long wsPingIntervalMillis)
 {
 }

@@ -15,6 +15,9 @@ public final class DeliveryCounters
     final AtomicLong slowDrops = new AtomicLong();
     final AtomicLong slowDisconnects = new AtomicLong();
     final AtomicLong clientErrors = new AtomicLong();
+    final AtomicLong forbidden = new AtomicLong();
+    final AtomicLong expired = new AtomicLong();
+    final AtomicLong halfOpenClosed = new AtomicLong();
 
     /**
      * Open WebSocket connections.
@@ -74,6 +77,36 @@ public final class DeliveryCounters
     public long slowDisconnects()
     {
         return slowDisconnects.get();
+    }
+
+    /**
+     * Subscriptions refused because the token does not cover the topic.
+     *
+     * @return the count since start.
+     */
+    public long forbidden()
+    {
+        return forbidden.get();
+    }
+
+    /**
+     * Connections closed because their token expired.
+     *
+     * @return the count since start.
+     */
+    public long expired()
+    {
+        return expired.get();
+    }
+
+    /**
+     * WebSocket connections closed because the client stopped answering pings.
+     *
+     * @return the count since start.
+     */
+    public long halfOpenClosed()
+    {
+        return halfOpenClosed.get();
     }
 
     /**

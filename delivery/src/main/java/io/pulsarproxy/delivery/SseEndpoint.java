@@ -109,6 +109,19 @@ public final class SseEndpoint
             final SseSubscriber subscriber = new SseSubscriber(exchange, channel, pattern, config, counters);
             streams.add(subscriber);
             subscriber.start(() -> onClose(subscriber, exchange));
+            final SubscriptionGrant grant = exchange.getAttachment(SubscriptionGrant.ATTACHMENT);
+            if (grant != null && grant.expiresAtMillis() != Long.MAX_VALUE)
+            {
+                final long delay = Math.max(0, grant.expiresAtMillis() - System.currentTimeMillis());
+                exchange.getIoThread().executeAfter(() ->
+                {
+                    if (!subscriber.isClosed())
+                    {
+                        counters.expired.incrementAndGet();
+                        subscriber.expire();
+                    }
+                }, delay, TimeUnit.MILLISECONDS);
+            }
             final String epoch = exchange.getQueryParameters().containsKey("epoch") ?
                 exchange.getQueryParameters().get("epoch").peekFirst() : null;
             if (!pipeline.trySubscribe(subscriber, topic, 0, topic.length, pattern ? MessageEvent.NO_FROM : from, epoch))

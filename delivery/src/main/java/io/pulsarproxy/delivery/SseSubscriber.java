@@ -153,6 +153,17 @@ final class SseSubscriber extends Subscriber
         });
     }
 
+    /**
+     * Tells the client its token expired, then ends the stream.
+     */
+    void expire()
+    {
+        control(new JsonWriter(96).raw("event: error\ndata: {\"type\":\"error\",\"code\":\"token-expired\"," +
+            "\"message\":\"the token expired; reconnect with a new one\"}\n\n"));
+        flush();
+        closeAfterFlush();
+    }
+
     boolean isClosed()
     {
         return closed;

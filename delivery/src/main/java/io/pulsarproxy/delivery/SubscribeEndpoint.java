@@ -11,6 +11,9 @@ import io.undertow.websockets.spi.WebSocketHttpExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
+import org.xnio.XnioExecutor;
+
+import java.nio.ByteBuffer;
 
 import java.util.List;
 import java.util.Map;
@@ -29,6 +32,8 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
 {
     /** Close code when the gateway holds its maximum of connections (RFC 6455 "try again later"). */
     public static final int CLOSE_TRY_AGAIN_LATER = 1013;
+    /** Close code when the connection's token expires (application range 4000-4999; 4401 echoes HTTP 401). */
+    public static final int CLOSE_TOKEN_EXPIRED = 4401;
 
     private static final Logger LOG = LoggerFactory.getLogger(SubscribeEndpoint.class);
     private static final long DETACH_RETRY_MILLIS = 10;
@@ -96,9 +101,24 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
         final WebSocketSubscriber subscriber = new WebSocketSubscriber(channel, config, counters);
         sessions.add(subscriber);
         channel.addCloseTask(ch -> onClose(subscriber));
-        final ClientFrameListener listener = new ClientFrameListener(subscriber, pipeline, config, counters);
+        final SubscriptionGrant attached = exchange.getAttachment(SubscriptionGrant.ATTACHMENT);
+        final SubscriptionGrant grant = attached == null ? SubscriptionGrant.OPEN : attached;
+        final ClientFrameListener listener = new ClientFrameListener(subscriber, pipeline, config, counters, grant);
         channel.getReceiveSetter().set(listener);
         channel.resumeReceives();
+        keepAlive(channel, listener);
+        if (grant.expiresAtMillis() != Long.MAX_VALUE)
+        {
+            final long delay = Math.max(0, grant.expiresAtMillis() - System.currentTimeMillis());
+            channel.getIoThread().executeAfter(() ->
+            {
+                if (channel.isOpen())
+                {
+                    counters.expired.incrementAndGet();
+                    subscriber.closeAfterFlush(CLOSE_TOKEN_EXPIRED, "token expired");
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        }
 
         final Map<String, List<String>> params = exchange.getRequestParameters();
         final List<String> topics = params.get("topic");
@@ -137,6 +157,27 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
         {
             listener.subscribeFromQuery(topic, from, epoch, policy);
         }
+    }
+
+    /**
+     * Pings the client every interval; a client not heard from (no pong, no frame) for 2.5 intervals has vanished
+     * without a close (half-open) and is cut off, which frees its slot and its subscriptions.
+     */
+    private void keepAlive(final WebSocketChannel channel, final ClientFrameListener listener)
+    {
+        final long interval = config.wsPingIntervalMillis();
+        final long silenceNanos = TimeUnit.MILLISECONDS.toNanos(interval * 5 / 2);
+        final XnioExecutor.Key key = channel.getIoThread().executeAtInterval(() ->
+        {
+            if (System.nanoTime() - listener.lastHeardNanos() > silenceNanos)
+            {
+                counters.halfOpenClosed.incrementAndGet();
+                IoUtils.safeClose(channel);
+                return;
+            }
+            WebSockets.sendPing(ByteBuffer.allocate(0), channel, null);
+        }, interval, TimeUnit.MILLISECONDS);
+        channel.addCloseTask(ch -> key.remove());
     }
 
     private static String first(final Map<String, List<String>> params, final String name)

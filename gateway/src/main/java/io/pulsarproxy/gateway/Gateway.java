@@ -1,10 +1,15 @@
 package io.pulsarproxy.gateway;
 
 import io.pulsarproxy.delivery.SseEndpoint;
+import io.pulsarproxy.delivery.SubscriptionGrant;
+import io.pulsarproxy.gateway.access.AccessHandler;
+import io.pulsarproxy.gateway.access.RateLimiter;
+import io.pulsarproxy.gateway.access.TokenVerifier;
 import io.pulsarproxy.delivery.SubscribeEndpoint;
 import io.pulsarproxy.ingest.IngestCounters;
 import io.pulsarproxy.ingest.Problem;
 import io.pulsarproxy.ingest.PublishHandler;
+import io.pulsarproxy.ingest.PublishLimiter;
 import io.pulsarproxy.pipeline.Pipeline;
 import io.pulsarproxy.pipeline.TopicName;
 import io.undertow.Handlers;
@@ -13,9 +18,11 @@ import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
+import io.undertow.server.handlers.accesslog.AccessLogHandler;
 import io.undertow.util.PathTemplateMatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.Options;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -37,12 +44,15 @@ public final class Gateway implements AutoCloseable
     public static final int CLOSE_GOING_AWAY = 1001;
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final Logger ACCESS_LOG = LoggerFactory.getLogger("access");
 
     private final GatewayConfiguration config;
+    private final GatewayMetrics metrics = new GatewayMetrics();
     private final Pipeline pipeline;
     private final SubscribeEndpoint subscribe;
     private final SseEndpoint sse;
-    private final IngestCounters ingestCounters = new IngestCounters();
+    private final IngestCounters ingestCounters = new IngestCounters(metrics::recordBatch);
+    private final AccessHandler.AccessCounters accessCounters = new AccessHandler.AccessCounters();
     private final ShutdownGate gate;
     private final Undertow server;
     private final int port;
@@ -51,9 +61,17 @@ public final class Gateway implements AutoCloseable
     private Gateway(final GatewayConfiguration config)
     {
         this.config = config;
-        this.pipeline = new Pipeline(config.pipeline());
+        this.pipeline = new Pipeline(config.pipeline(), metrics);
         this.subscribe = new SubscribeEndpoint(pipeline, config.delivery());
         this.sse = new SseEndpoint(pipeline, config.delivery(), subscribe);
+        metrics.bind(pipeline, ingestCounters, subscribe.counters(), accessCounters);
+
+        final SecuritySettings security = config.security();
+        final TokenVerifier verifier = TokenVerifier.create(security.jwtSecret(), security.jwtPublicKey(),
+            security.jwtJwks(), security.jwtClockSkewSeconds());
+        final RateLimiter limiter = new RateLimiter(security.publishRate(), security.publishBytes(),
+            security.connectRate());
+        final PublishLimiter publishLimiter = limiter.limitsPublishing() ? limiter : PublishLimiter.NONE;
 
         final OpsHandlers ops = new OpsHandlers(pipeline, this::isReady);
         final HttpHandler websocket = exchange ->
@@ -67,29 +85,74 @@ public final class Gateway implements AutoCloseable
             subscribe.handshakeHandler().handleRequest(exchange);
         };
         final RoutingHandler routes = Handlers.routing()
-            .post("/v1/topics/{topic}", PublishHandler.singleTopic(pipeline, config.ingest(), ingestCounters))
-            .get("/v1/topics/{topic}", ops.topic())
-            .get("/v1/topics/{topic}/events", this::openEvents)
-            .get("/v1/topics", ops.topics())
-            .post("/v1/publish", PublishHandler.batch(pipeline, config.ingest(), ingestCounters))
-            .get("/v1/subscribe", websocket)
+            .post("/v1/topics/{topic}", AccessHandler.publisher(
+                PublishHandler.singleTopic(pipeline, config.ingest(), ingestCounters, publishLimiter),
+                verifier, accessCounters))
+            .get("/v1/topics/{topic}", AccessHandler.publisher(ops.topic(), verifier, accessCounters))
+            .get("/v1/topics/{topic}/events", AccessHandler.subscriber(this::openEvents, verifier, limiter,
+                java.util.Set.of(), accessCounters))
+            .get("/v1/topics", AccessHandler.publisher(ops.topics(), verifier, accessCounters))
+            .post("/v1/publish", AccessHandler.publisher(
+                PublishHandler.batch(pipeline, config.ingest(), ingestCounters, publishLimiter),
+                verifier, accessCounters))
+            .get("/v1/subscribe", AccessHandler.subscriber(websocket, verifier, limiter,
+                security.allowedOrigins(), accessCounters))
             .get("/healthz", ops.health())
             .get("/readyz", ops.readiness())
+            .get("/metrics", metrics.handler())
             .setFallbackHandler(OpsHandlers.notFound())
             .setInvalidMethodHandler(OpsHandlers.methodNotAllowed());
-        this.gate = new ShutdownGate(routes);
+        this.gate = new ShutdownGate(routes, metrics::response);
+        final HttpHandler root = config.http().accessLog() ? new AccessLogHandler(gate,
+            message -> ACCESS_LOG.info(message), "%h \"%r\" %s %b %D ms", Gateway.class.getClassLoader()) : gate;
 
-        this.server = Undertow.builder()
-            .addHttpListener(config.port(), config.host())
+        final HttpSettings http = config.http();
+        final Undertow.Builder builder = Undertow.builder()
             .setIoThreads(config.ioThreads())
             .setWorkerThreads(config.workerThreads())
-            .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, false)
-            .setHandler(gate)
-            .build();
+            .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, http.accessLog())
+            .setServerOption(UndertowOptions.MAX_HEADER_SIZE, http.maxHeaderBytes())
+            .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, http.headerTimeoutMillis())
+            .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, http.idleTimeoutMillis())
+            .setSocketOption(Options.CONNECTION_HIGH_WATER, http.maxConnections())
+            .setSocketOption(Options.CONNECTION_LOW_WATER, http.maxConnections())
+            .setHandler(root);
+        if (http.tls())
+        {
+            builder.addHttpsListener(config.port(), config.host(), TlsContext.create(http));
+        }
+        else
+        {
+            builder.addHttpListener(config.port(), config.host());
+        }
+        this.server = builder.build();
+
+        if (verifier == null && !isLoopback(config.host()))
+        {
+            LOG.warn("*** AUTHENTICATION IS OFF and the gateway listens on {}: anyone who can reach it may publish " +
+                "and subscribe. Set proxy.auth.jwt.secret, proxy.auth.jwt.public.key or proxy.auth.jwt.jwks. ***",
+                config.host());
+        }
+        else if (verifier != null)
+        {
+            LOG.info("authentication: JWT, {}", verifier.description());
+        }
 
         pipeline.start();
         server.start();
         this.port = ((InetSocketAddress)server.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    private static boolean isLoopback(final String host)
+    {
+        try
+        {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            return false;
+        }
     }
 
     /**
@@ -130,7 +193,7 @@ public final class Gateway implements AutoCloseable
      */
     public String httpUrl()
     {
-        return "http://" + hostForUrl() + ":" + port;
+        return (config.http().tls() ? "https://" : "http://") + hostForUrl() + ":" + port;
     }
 
     /**
@@ -140,7 +203,7 @@ public final class Gateway implements AutoCloseable
      */
     public String webSocketUrl()
     {
-        return "ws://" + hostForUrl() + ":" + port + "/v1/subscribe";
+        return (config.http().tls() ? "wss://" : "ws://") + hostForUrl() + ":" + port + "/v1/subscribe";
     }
 
     /**
@@ -220,6 +283,7 @@ public final class Gateway implements AutoCloseable
             LOG.warn("some SSE streams did not end within {} ms", timeout);
         }
         server.stop();
+        metrics.close();
         LOG.info("stopped");
     }
 
@@ -232,6 +296,13 @@ public final class Gateway implements AutoCloseable
         if (code != TopicName.VALID)
         {
             Problem.send(exchange, 400, "invalid-topic", "Invalid topic", TopicName.describe(code));
+            return;
+        }
+        final SubscriptionGrant grant = exchange.getAttachment(SubscriptionGrant.ATTACHMENT);
+        if (grant != null && !grant.maySubscribe(topic, 0, topic.length))
+        {
+            Problem.send(exchange, 403, "forbidden", "Forbidden", "the token does not allow subscribing to " +
+                new String(topic, StandardCharsets.UTF_8));
             return;
         }
         final long from = SseEndpoint.resumeFrom(exchange);

@@ -41,6 +41,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param wsMaxFrameBytes       largest frame a client may send.
  * @param sseHeartbeatMillis    quiet time after which an SSE stream gets a comment line.
  * @param shutdownTimeoutMillis how long each shutdown step may take.
+ * @param security              authentication, rate limits, origins.
+ * @param http                  server hygiene, TLS, access log.
  * @param epoch                 the id of the topic sequences of this process.
  */
 public record GatewayConfiguration(
@@ -69,6 +71,8 @@ public record GatewayConfiguration(
     int wsMaxFrameBytes,
     int sseHeartbeatMillis,
     int shutdownTimeoutMillis,
+    SecuritySettings security,
+    HttpSettings http,
     String epoch)
 {
     /** Address to bind. */
@@ -121,6 +125,43 @@ public record GatewayConfiguration(
     public static final String SSE_HEARTBEAT_PROP_NAME = "proxy.sse.heartbeat.ms";
     /** Shutdown step timeout. */
     public static final String SHUTDOWN_TIMEOUT_PROP_NAME = "proxy.shutdown.timeout.ms";
+
+    /** HS256 secret. */
+    public static final String JWT_SECRET_PROP_NAME = "proxy.auth.jwt.secret";
+    /** PEM public key file. */
+    public static final String JWT_PUBLIC_KEY_PROP_NAME = "proxy.auth.jwt.public.key";
+    /** JWKS file. */
+    public static final String JWT_JWKS_PROP_NAME = "proxy.auth.jwt.jwks";
+    /** Clock skew for exp and nbf. */
+    public static final String JWT_CLOCK_SKEW_PROP_NAME = "proxy.auth.jwt.clock.skew.s";
+    /** Publish messages per second per caller. */
+    public static final String RATE_PUBLISH_PROP_NAME = "proxy.ratelimit.publish.rate";
+    /** Publish bytes per second per caller. */
+    public static final String RATE_PUBLISH_BYTES_PROP_NAME = "proxy.ratelimit.publish.bytes";
+    /** Subscriber connection attempts per second per caller. */
+    public static final String RATE_CONNECT_PROP_NAME = "proxy.ratelimit.connect.rate";
+    /** Origins allowed for WebSocket upgrades. */
+    public static final String ALLOWED_ORIGINS_PROP_NAME = "proxy.ws.allowed.origins";
+    /** TCP connections at once. */
+    public static final String HTTP_MAX_CONNECTIONS_PROP_NAME = "proxy.http.max.connections";
+    /** Largest request head. */
+    public static final String HTTP_MAX_HEADER_PROP_NAME = "proxy.http.max.header.bytes";
+    /** Request head timeout. */
+    public static final String HTTP_HEADER_TIMEOUT_PROP_NAME = "proxy.http.header.timeout.ms";
+    /** Publish body timeout. */
+    public static final String HTTP_BODY_TIMEOUT_PROP_NAME = "proxy.http.body.timeout.ms";
+    /** Keep-alive idle timeout. */
+    public static final String HTTP_IDLE_TIMEOUT_PROP_NAME = "proxy.http.idle.timeout.ms";
+    /** WebSocket ping interval. */
+    public static final String WS_PING_PROP_NAME = "proxy.ws.ping.interval.ms";
+    /** TLS keystore path. */
+    public static final String TLS_KEYSTORE_PROP_NAME = "proxy.tls.keystore";
+    /** TLS keystore password. */
+    public static final String TLS_PASSWORD_PROP_NAME = "proxy.tls.keystore.password";
+    /** TLS keystore type. */
+    public static final String TLS_TYPE_PROP_NAME = "proxy.tls.keystore.type";
+    /** Access log. */
+    public static final String ACCESS_LOG_PROP_NAME = "proxy.access.log";
 
     /** Bytes a message adds around its payload in a data frame, beyond its topic; used to check the outbound bound. */
     static final int FRAME_OVERHEAD_BYTES = 128;
@@ -191,6 +232,26 @@ public record GatewayConfiguration(
             r.size(WS_MAX_FRAME_PROP_NAME, 64 * 1024, 256, 16 * MIB),
             r.integer(SSE_HEARTBEAT_PROP_NAME, 15_000, 100, 3_600_000),
             r.integer(SHUTDOWN_TIMEOUT_PROP_NAME, 10_000, 0, 3_600_000),
+            new SecuritySettings(
+                r.optional(JWT_SECRET_PROP_NAME),
+                r.optional(JWT_PUBLIC_KEY_PROP_NAME),
+                r.optional(JWT_JWKS_PROP_NAME),
+                r.integer(JWT_CLOCK_SKEW_PROP_NAME, 30, 0, 3600),
+                r.integer(RATE_PUBLISH_PROP_NAME, 0, 0, Integer.MAX_VALUE),
+                r.size(RATE_PUBLISH_BYTES_PROP_NAME, 0, 0, Integer.MAX_VALUE),
+                r.integer(RATE_CONNECT_PROP_NAME, 0, 0, Integer.MAX_VALUE),
+                r.list(ALLOWED_ORIGINS_PROP_NAME)),
+            new HttpSettings(
+                r.integer(HTTP_MAX_CONNECTIONS_PROP_NAME, 16_384, 16, 1 << 20),
+                r.size(HTTP_MAX_HEADER_PROP_NAME, 64 * 1024, 1024, 16 * MIB),
+                r.integer(HTTP_HEADER_TIMEOUT_PROP_NAME, 10_000, 100, 3_600_000),
+                r.integer(HTTP_BODY_TIMEOUT_PROP_NAME, 30_000, 100, 3_600_000),
+                r.integer(HTTP_IDLE_TIMEOUT_PROP_NAME, 120_000, 1_000, 86_400_000),
+                r.integer(WS_PING_PROP_NAME, 30_000, 100, 3_600_000),
+                r.optional(TLS_KEYSTORE_PROP_NAME),
+                r.optional(TLS_PASSWORD_PROP_NAME),
+                r.string(TLS_TYPE_PROP_NAME, "PKCS12"),
+                r.bool(ACCESS_LOG_PROP_NAME, false)),
             newEpoch());
         config.checkCombinations();
         return config;
@@ -214,7 +275,8 @@ public record GatewayConfiguration(
      */
     public IngestConfig ingest()
     {
-        return new IngestConfig(maxPayloadBytes, maxBatchMessages, maxBatchBytes, maxJsonDepth, maxIdBytes);
+        return new IngestConfig(maxPayloadBytes, maxBatchMessages, maxBatchBytes, maxJsonDepth, maxIdBytes,
+            http.bodyTimeoutMillis());
     }
 
     /**
@@ -225,7 +287,7 @@ public record GatewayConfiguration(
     public DeliveryConfig delivery()
     {
         return new DeliveryConfig(outboundMaxBytes, slowPolicy, maxConnections, wsMaxFrameBytes, maxJsonDepth,
-            sseHeartbeatMillis);
+            sseHeartbeatMillis, http.wsPingIntervalMillis());
     }
 
     private void checkCombinations()
@@ -248,6 +310,17 @@ public record GatewayConfiguration(
             throw new ConfigException(MAX_PAYLOAD_PROP_NAME + "=" + maxPayloadBytes + " is larger than " +
                 MAX_BATCH_BYTES_PROP_NAME + "=" + maxBatchBytes + ": such a payload could never be published in a batch");
         }
+        if (http.tls() && http.tlsKeystorePassword() == null)
+        {
+            throw new ConfigException(TLS_PASSWORD_PROP_NAME + " must be set with " + TLS_KEYSTORE_PROP_NAME);
+        }
+        if (http.tls() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(http.tlsKeystore())))
+        {
+            throw new ConfigException(TLS_KEYSTORE_PROP_NAME + "=" + http.tlsKeystore() + ": file not readable");
+        }
+        // Reads and checks the key now, so that a bad key stops start-up like any bad value.
+        io.pulsarproxy.gateway.access.TokenVerifier.create(security.jwtSecret(), security.jwtPublicKey(),
+            security.jwtJwks(), security.jwtClockSkewSeconds());
         final long largestFrame = (long)maxPayloadBytes + 200 + FRAME_OVERHEAD_BYTES;
         if (outboundMaxBytes < largestFrame)
         {
@@ -292,8 +365,32 @@ public record GatewayConfiguration(
         line(sb, WS_MAX_FRAME_PROP_NAME, wsMaxFrameBytes);
         line(sb, SSE_HEARTBEAT_PROP_NAME, sseHeartbeatMillis);
         line(sb, SHUTDOWN_TIMEOUT_PROP_NAME, shutdownTimeoutMillis);
+        line(sb, JWT_SECRET_PROP_NAME, security.jwtSecret() == null ? "(not set)" : "***");
+        line(sb, JWT_PUBLIC_KEY_PROP_NAME, orUnset(security.jwtPublicKey()));
+        line(sb, JWT_JWKS_PROP_NAME, orUnset(security.jwtJwks()));
+        line(sb, JWT_CLOCK_SKEW_PROP_NAME, security.jwtClockSkewSeconds());
+        line(sb, RATE_PUBLISH_PROP_NAME, security.publishRate());
+        line(sb, RATE_PUBLISH_BYTES_PROP_NAME, security.publishBytes());
+        line(sb, RATE_CONNECT_PROP_NAME, security.connectRate());
+        line(sb, ALLOWED_ORIGINS_PROP_NAME, security.allowedOrigins().isEmpty() ? "(any)" :
+            String.join(",", security.allowedOrigins()));
+        line(sb, HTTP_MAX_CONNECTIONS_PROP_NAME, http.maxConnections());
+        line(sb, HTTP_MAX_HEADER_PROP_NAME, http.maxHeaderBytes());
+        line(sb, HTTP_HEADER_TIMEOUT_PROP_NAME, http.headerTimeoutMillis());
+        line(sb, HTTP_BODY_TIMEOUT_PROP_NAME, http.bodyTimeoutMillis());
+        line(sb, HTTP_IDLE_TIMEOUT_PROP_NAME, http.idleTimeoutMillis());
+        line(sb, WS_PING_PROP_NAME, http.wsPingIntervalMillis());
+        line(sb, TLS_KEYSTORE_PROP_NAME, orUnset(http.tlsKeystore()));
+        line(sb, TLS_PASSWORD_PROP_NAME, http.tlsKeystorePassword() == null ? "(not set)" : "***");
+        line(sb, TLS_TYPE_PROP_NAME, http.tlsKeystoreType());
+        line(sb, ACCESS_LOG_PROP_NAME, http.accessLog());
         sb.append("  (epoch ").append(epoch).append(")");
         return sb.toString();
+    }
+
+    private static String orUnset(final String value)
+    {
+        return value == null ? "(not set)" : value;
     }
 
     private static void line(final StringBuilder sb, final String name, final Object value)

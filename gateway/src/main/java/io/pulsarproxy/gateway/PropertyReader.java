@@ -23,6 +23,52 @@ final class PropertyReader
         return value == null ? defaultValue : value.trim();
     }
 
+    String optional(final String name)
+    {
+        final String value = properties.getProperty(name);
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    java.util.Set<String> list(final String name)
+    {
+        final String value = properties.getProperty(name);
+        if (value == null || value.isBlank())
+        {
+            return java.util.Set.of();
+        }
+        final java.util.Set<String> result = new java.util.LinkedHashSet<>();
+        for (final String item : value.split(","))
+        {
+            if (!item.isBlank())
+            {
+                result.add(item.trim());
+            }
+        }
+        return java.util.Collections.unmodifiableSet(result);
+    }
+
+    boolean bool(final String name, final boolean defaultValue)
+    {
+        final String value = properties.getProperty(name);
+        if (value == null)
+        {
+            return defaultValue;
+        }
+        switch (value.trim().toLowerCase(Locale.ROOT))
+        {
+            case "true":
+            case "yes":
+            case "on":
+                return true;
+            case "false":
+            case "no":
+            case "off":
+                return false;
+            default:
+                throw new ConfigException(name + "=" + value + ": must be true or false");
+        }
+    }
+
     int integer(final String name, final int defaultValue, final int min, final int max)
     {
         final String value = properties.getProperty(name);

@@ -7,6 +7,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,22 +17,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ShutdownGate implements HttpHandler
 {
     private final HttpHandler next;
+    private final IntConsumer responses;
     private final AtomicInteger active = new AtomicInteger();
     private static final AttachmentKey<Boolean> STREAMING = AttachmentKey.create(Boolean.class);
 
-    private final ExchangeCompletionListener onComplete = (exchange, nextListener) ->
+    private final ExchangeCompletionListener onComplete = this::completed;
+
+    private void completed(final HttpServerExchange exchange, final ExchangeCompletionListener.NextListener nextListener)
     {
         if (exchange.getAttachment(STREAMING) == null)
         {
             active.decrementAndGet();
         }
+        responses.accept(exchange.getStatusCode());
         nextListener.proceed();
-    };
+    }
     private volatile boolean closed;
 
-    ShutdownGate(final HttpHandler next)
+    ShutdownGate(final HttpHandler next, final IntConsumer responses)
     {
         this.next = next;
+        this.responses = responses;
     }
 
     @Override
@@ -39,6 +45,7 @@ final class ShutdownGate implements HttpHandler
     {
         if (closed)
         {
+            responses.accept(503);
             exchange.setPersistent(false);
             Problem.send(exchange, 503, "shutting-down", "Shutting down",
                 "the gateway is shutting down and accepts no new requests", -1, 1);

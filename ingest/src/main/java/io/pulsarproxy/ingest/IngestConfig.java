@@ -8,12 +8,14 @@ package io.pulsarproxy.ingest;
  * @param maxBatchBytes    largest request body.
  * @param maxJsonDepth     deepest JSON nesting accepted.
  * @param maxIdBytes       longest idempotency key.
+ * @param bodyTimeoutMillis time a client has to send a publish body before its connection is closed.
  */
 public record IngestConfig(
     int maxPayloadBytes,
     int maxBatchMessages,
     int maxBatchBytes,
     int maxJsonDepth,
-    int maxIdBytes)
+    int maxIdBytes,
+    int bodyTimeoutMillis)
 {
 }

@@ -10,9 +10,13 @@ import io.undertow.util.Headers;
 import io.undertow.util.PathTemplateMatch;
 import io.undertow.util.SameThreadExecutor;
 
+import org.xnio.IoUtils;
+import org.xnio.XnioExecutor;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /v1/topics/{topic}} and {@code POST /v1/publish}: reads the body, validates all of it, claims one ring
@@ -33,15 +37,21 @@ public final class PublishHandler implements HttpHandler
     private final IngestConfig config;
     private final boolean topicInPath;
     private final IngestCounters counters;
+    private final PublishLimiter limiter;
     private final ThreadLocal<PublishParser> parsers;
 
     private PublishHandler(
-        final Pipeline pipeline, final IngestConfig config, final boolean topicInPath, final IngestCounters counters)
+        final Pipeline pipeline,
+        final IngestConfig config,
+        final boolean topicInPath,
+        final IngestCounters counters,
+        final PublishLimiter limiter)
     {
         this.pipeline = pipeline;
         this.config = config;
         this.topicInPath = topicInPath;
         this.counters = counters;
+        this.limiter = limiter;
         // One parser per IO thread: they are few and long-lived, and a parser's arrays are reused.
         this.parsers = ThreadLocal.withInitial(() -> new PublishParser(config));
     }
@@ -52,12 +62,14 @@ public final class PublishHandler implements HttpHandler
      * @param pipeline where messages go.
      * @param config   request limits.
      * @param counters counters to update.
+     * @param limiter  the rate limit per caller.
      * @return the handler.
      */
     public static PublishHandler singleTopic(
-        final Pipeline pipeline, final IngestConfig config, final IngestCounters counters)
+        final Pipeline pipeline, final IngestConfig config, final IngestCounters counters,
+        final PublishLimiter limiter)
     {
-        return new PublishHandler(pipeline, config, true, counters);
+        return new PublishHandler(pipeline, config, true, counters, limiter);
     }
 
     /**
@@ -66,11 +78,14 @@ public final class PublishHandler implements HttpHandler
      * @param pipeline where messages go.
      * @param config   request limits.
      * @param counters counters to update.
+     * @param limiter  the rate limit per caller.
      * @return the handler.
      */
-    public static PublishHandler batch(final Pipeline pipeline, final IngestConfig config, final IngestCounters counters)
+    public static PublishHandler batch(
+        final Pipeline pipeline, final IngestConfig config, final IngestCounters counters,
+        final PublishLimiter limiter)
     {
-        return new PublishHandler(pipeline, config, false, counters);
+        return new PublishHandler(pipeline, config, false, counters, limiter);
     }
 
     @Override
@@ -119,11 +134,25 @@ public final class PublishHandler implements HttpHandler
 
         exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
         {
+            // A client that trickles its body (slowloris) holds a connection and a buffer: cut it off.
+            final XnioExecutor.Key timeout = exchange.getIoThread().executeAfter(() ->
+            {
+                counters.timedOut.incrementAndGet();
+                IoUtils.safeClose(exchange.getConnection());
+            }, config.bodyTimeoutMillis(), TimeUnit.MILLISECONDS);
             final Receiver receiver = exchange.getRequestReceiver();
             receiver.setMaxBufferSize((int)Math.min(limit, Integer.MAX_VALUE));
             receiver.receiveFullBytes(
-                (ex, body) -> onBody(ex, body, topic, ndjson),
-                (ex, error) -> onBodyError(ex, error, limit));
+                (ex, body) ->
+                {
+                    timeout.remove();
+                    onBody(ex, body, topic, ndjson);
+                },
+                (ex, error) ->
+                {
+                    timeout.remove();
+                    onBodyError(ex, error, limit);
+                });
         });
     }
 
@@ -141,6 +170,10 @@ public final class PublishHandler implements HttpHandler
         }
 
         final int n = parser.count;
+        if (!authorized(exchange, parser, body, topic) || !admitted(exchange, n, body.length))
+        {
+            return;
+        }
         final long hi = pipeline.tryClaim(n);
         if (hi < 0)
         {
@@ -175,6 +208,66 @@ public final class PublishHandler implements HttpHandler
         // When the body arrived after the request line, Undertow runs this callback as a root handler and would end
         // the exchange (an empty 200) on return; marking it dispatched keeps it open for the reply from the pipeline.
         exchange.dispatch(SameThreadExecutor.INSTANCE, STAY_OPEN);
+    }
+
+    private boolean authorized(
+        final HttpServerExchange exchange, final PublishParser parser, final byte[] body, final byte[] topic)
+    {
+        final PublishGrant grant = exchange.getAttachment(PublishGrant.ATTACHMENT);
+        if (grant == null)
+        {
+            return true;
+        }
+        for (int i = 0; i < parser.count; i++)
+        {
+            final boolean allowed = topic != null ? grant.mayPublish(topic, 0, topic.length) :
+                grant.mayPublish(body, parser.topicOffset[i], parser.topicLength[i]);
+            if (!allowed)
+            {
+                counters.forbidden.incrementAndGet();
+                final String name = topic != null ? new String(topic, StandardCharsets.US_ASCII) :
+                    new String(body, parser.topicOffset[i], parser.topicLength[i], StandardCharsets.US_ASCII);
+                Problem.send(exchange, 403, "forbidden", "Forbidden",
+                    "the token does not allow publishing to " + name + "; nothing of this request was published",
+                    topic != null ? -1 : i, 0);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean admitted(final HttpServerExchange exchange, final int messages, final int bytes)
+    {
+        if (limiter == PublishLimiter.NONE)
+        {
+            return true;
+        }
+        final long waitNanos = limiter.tryAcquire(callerKey(exchange), messages, bytes);
+        if (waitNanos <= 0)
+        {
+            return true;
+        }
+        counters.rateLimited.incrementAndGet();
+        final int retryAfter = (int)Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+        Problem.send(exchange, 429, "rate-limited", "Too many requests",
+            "this caller's publish rate limit is reached; retry after " + retryAfter + " s", -1, retryAfter);
+        return false;
+    }
+
+    /**
+     * Who a request counts against: the token's subject, or the client's address when unauthenticated.
+     *
+     * @param exchange the request.
+     * @return the key.
+     */
+    public static String callerKey(final HttpServerExchange exchange)
+    {
+        final PublishGrant grant = exchange.getAttachment(PublishGrant.ATTACHMENT);
+        if (grant != null && grant.subject() != null)
+        {
+            return "sub:" + grant.subject();
+        }
+        return "addr:" + exchange.getSourceAddress().getAddress().getHostAddress();
     }
 
     private void onBodyError(final HttpServerExchange exchange, final IOException error, final long limit)

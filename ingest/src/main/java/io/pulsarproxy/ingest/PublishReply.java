@@ -98,5 +98,6 @@ final class PublishReply extends PublishRequest implements Runnable
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         exchange.getResponseSender().send(ByteBuffer.wrap(w.buffer(), 0, w.length()));
         counters.accepted.addAndGet(messageCount());
+        counters.batch(messageCount());
     }
 }

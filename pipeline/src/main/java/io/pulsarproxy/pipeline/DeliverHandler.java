@@ -15,6 +15,7 @@ import java.util.Comparator;
 public final class DeliverHandler implements EventHandler<MessageEvent>
 {
     private final PipelineCounters counters;
+    private final LatencyRecorder latency;
 
     private Subscriber[] touched = new Subscriber[64];
     private int touchedCount;
@@ -27,10 +28,13 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
     private long completed;
     private long refused;
     private long replayed;
+    private long historyGaps;
+    private long epochGaps;
 
-    DeliverHandler(final PipelineCounters counters)
+    DeliverHandler(final PipelineCounters counters, final LatencyRecorder latency)
     {
         this.counters = counters;
+        this.latency = latency;
     }
 
     @Override
@@ -106,6 +110,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                 }
             }
             delivered += recipients.length;
+            latency.recordMicros(EpochClock.micros() - event.receivedMicros);
         }
         if (event.lastInRequest)
         {
@@ -169,12 +174,14 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         long start = Math.max(from, 1);
         if (epochMismatch)
         {
+            epochGaps++;
             // The sequence the client counted in is gone: say so, then give it all this sequence still holds.
             subscriber.onGap(topic, 1, history.firstSeq() - 1, "epoch");
             start = history.firstSeq();
         }
         else if (start < history.firstSeq())
         {
+            historyGaps++;
             subscriber.onGap(topic, start, Math.min(upTo, history.firstSeq() - 1), "history");
             start = history.firstSeq();
         }
@@ -279,6 +286,8 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         counters.requestsCompleted = completed;
         counters.requestsRefused = refused;
         counters.replayed = replayed;
+        counters.historyGaps = historyGaps;
+        counters.epochGaps = epochGaps;
         batch++;
     }
 }

@@ -42,6 +42,17 @@ public final class Pipeline implements AutoCloseable
      */
     public Pipeline(final PipelineConfig config)
     {
+        this(config, LatencyRecorder.NONE);
+    }
+
+    /**
+     * Builds the ring and wires the stages; nothing runs until {@link #start()}.
+     *
+     * @param config  the pipeline settings.
+     * @param latency receives each message's time from receipt to hand-off to its subscribers.
+     */
+    public Pipeline(final PipelineConfig config, final LatencyRecorder latency)
+    {
         this.config = config;
         this.disruptor = new Disruptor<>(
             () -> new MessageEvent(config.slotBytes(), config.slotRetainBytes()),
@@ -55,7 +66,7 @@ public final class Pipeline implements AutoCloseable
         final DecodeHandler decode = new DecodeHandler();
         final RouteHandler route = new RouteHandler(
             table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters);
-        final DeliverHandler deliver = new DeliverHandler(counters);
+        final DeliverHandler deliver = new DeliverHandler(counters, latency);
         if (config.stageThreads() == 1)
         {
             disruptor.handleEventsWith(stage(new FusedStages(decode, route, deliver, counters), "stages"));

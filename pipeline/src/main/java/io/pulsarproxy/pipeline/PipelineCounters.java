@@ -9,9 +9,12 @@ public final class PipelineCounters
 {
     volatile long routed;
     volatile long duplicates;
+    volatile long topics;
     volatile long subscriptions;
     volatile long delivered;
     volatile long replayed;
+    volatile long historyGaps;
+    volatile long epochGaps;
     volatile long requestsCompleted;
     volatile long requestsRefused;
     final java.util.concurrent.atomic.AtomicLong stageErrors = new java.util.concurrent.atomic.AtomicLong();
@@ -34,6 +37,16 @@ public final class PipelineCounters
     public long duplicates()
     {
         return duplicates;
+    }
+
+    /**
+     * Topics in the topic table.
+     *
+     * @return the current count.
+     */
+    public long topics()
+    {
+        return topics;
     }
 
     /**
@@ -64,6 +77,26 @@ public final class PipelineCounters
     public long replayed()
     {
         return replayed;
+    }
+
+    /**
+     * Gap frames sent because a resume asked for seqs no longer in history.
+     *
+     * @return the count since start.
+     */
+    public long historyGaps()
+    {
+        return historyGaps;
+    }
+
+    /**
+     * Gap frames sent because a resume named an epoch that is gone.
+     *
+     * @return the count since start.
+     */
+    public long epochGaps()
+    {
+        return epochGaps;
     }
 
     /**

@@ -73,6 +73,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         {
             counters.routed = routed;
             counters.duplicates = duplicates;
+            counters.topics = table.size();
         }
     }
 

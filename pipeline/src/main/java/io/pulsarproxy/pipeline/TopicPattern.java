@@ -107,6 +107,61 @@ public final class TopicPattern
         return t >= tl;
     }
 
+    /**
+     * Tells whether every topic that {@code requested} can match is also matched by {@code claim}: the test for
+     * "may this token subscribe to that pattern".
+     *
+     * @param claim     a valid pattern (or topic) granted.
+     * @param requested a valid pattern (or topic) asked for, as bytes.
+     * @param offset    where it starts.
+     * @param length    its length.
+     * @return true if {@code requested} lies within {@code claim}.
+     */
+    public static boolean covers(final byte[] claim, final byte[] requested, final int offset, final int length)
+    {
+        int c = 0;
+        int r = offset;
+        final int cl = claim.length;
+        final int rl = offset + length;
+        while (c < cl)
+        {
+            if (r >= rl)
+            {
+                return false;
+            }
+            final int cEnd = segmentEnd(claim, c);
+            final int rEnd = segmentEnd(requested, r, rl);
+            final boolean claimAll = cEnd - c == 1 && claim[c] == '>';
+            final boolean claimOne = cEnd - c == 1 && claim[c] == '*';
+            final boolean requestAll = rEnd - r == 1 && requested[r] == '>';
+            if (claimAll)
+            {
+                return true;
+            }
+            if (requestAll)
+            {
+                return false;
+            }
+            if (!claimOne && !Arrays.equals(claim, c, cEnd, requested, r, rEnd))
+            {
+                return false;
+            }
+            c = cEnd + 1;
+            r = rEnd + 1;
+        }
+        return r >= rl;
+    }
+
+    private static int segmentEnd(final byte[] b, final int from, final int limit)
+    {
+        int i = from;
+        while (i < limit && b[i] != '.')
+        {
+            i++;
+        }
+        return i;
+    }
+
     private static int segmentEnd(final byte[] b, final int from)
     {
         int i = from;

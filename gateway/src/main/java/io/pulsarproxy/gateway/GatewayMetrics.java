@@ -1,0 +1,214 @@
+package io.pulsarproxy.gateway;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pulsarproxy.delivery.DeliveryCounters;
+import io.pulsarproxy.gateway.access.AccessHandler;
+import io.pulsarproxy.ingest.IngestCounters;
+import io.pulsarproxy.pipeline.LatencyRecorder;
+import io.pulsarproxy.pipeline.Pipeline;
+import io.pulsarproxy.pipeline.PipelineCounters;
+import io.undertow.server.HttpHandler;
+import io.undertow.util.Headers;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The gateway's metrics in a Micrometer Prometheus registry, served at {@code GET /metrics}.
+ * <p>
+ * The stages and handlers keep plain counters of their own; this class only reads them when Prometheus scrapes
+ * (function counters and gauges), so counting costs the hot path nothing. The one per-message measurement, the time
+ * from receipt to hand-off, goes into a Micrometer timer whose record path does not allocate.
+ */
+final class GatewayMetrics implements LatencyRecorder
+{
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer deliveryLatency;
+    private final DistributionSummary batchSizes;
+    private final AtomicLongArray responses = new AtomicLongArray(6);
+
+    GatewayMetrics()
+    {
+        deliveryLatency = Timer.builder("pulsar.delivery.latency")
+            .description("Time from a message's receipt to its hand-off to every subscriber's outbound buffer")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(1_000))
+            .maximumExpectedValue(Duration.ofSeconds(10))
+            .register(registry);
+        batchSizes = DistributionSummary.builder("pulsar.ingest.batch.size")
+            .description("Messages per accepted publish request")
+            .baseUnit("messages")
+            .serviceLevelObjectives(1, 10, 50, 100, 1_000, 10_000)
+            .register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    @Override
+    public void recordMicros(final long micros)
+    {
+        deliveryLatency.record(Math.max(0, micros), TimeUnit.MICROSECONDS);
+    }
+
+    void recordBatch(final long messages)
+    {
+        batchSizes.record(messages);
+    }
+
+    /**
+     * Counts a finished HTTP exchange by status class.
+     */
+    void response(final int status)
+    {
+        final int statusClass = status / 100;
+        if (statusClass >= 1 && statusClass <= 5)
+        {
+            responses.incrementAndGet(statusClass);
+        }
+    }
+
+    void bind(
+        final Pipeline pipeline,
+        final IngestCounters ingest,
+        final DeliveryCounters delivery,
+        final AccessHandler.AccessCounters access)
+    {
+        final PipelineCounters stages = pipeline.counters();
+        for (int statusClass = 1; statusClass <= 5; statusClass++)
+        {
+            final int index = statusClass;
+            FunctionCounter.builder("pulsar.http.responses", responses, r -> r.get(index))
+                .description("HTTP responses by status class").tag("class", statusClass + "xx").register(registry);
+        }
+
+        counter("pulsar.ingest.requests", ingest, IngestCounters::requests, "Publish requests received");
+        counter("pulsar.ingest.messages", ingest, IngestCounters::accepted, "Messages acknowledged with 202");
+        counter("pulsar.ingest.bytes", ingest, IngestCounters::bytes, "Publish body bytes received");
+        rejected(ingest, "invalid", IngestCounters::invalid);
+        rejected(ingest, "ring_full", IngestCounters::ringFull);
+        rejected(ingest, "refused", IngestCounters::rejected);
+        rejected(ingest, "forbidden", IngestCounters::forbidden);
+        rejected(ingest, "rate_limited", IngestCounters::rateLimited);
+        rejected(ingest, "body_timeout", IngestCounters::timedOut);
+
+        Gauge.builder("pulsar.ring.remaining.capacity", pipeline, Pipeline::remainingCapacity)
+            .description("Free slots in the ring").register(registry);
+        Gauge.builder("pulsar.ring.size", pipeline, Pipeline::ringSize)
+            .description("Slots in the ring").register(registry);
+        counter("pulsar.routed.messages", stages, PipelineCounters::routed, "Messages sequenced");
+        counter("pulsar.deliveries", stages, PipelineCounters::delivered,
+            "Messages handed to subscribers (one per subscriber per message)");
+        counter("pulsar.replayed.messages", stages, PipelineCounters::replayed, "Messages replayed from history");
+        counter("pulsar.duplicates", stages, PipelineCounters::duplicates,
+            "Messages not published again because their id was already accepted");
+        counter("pulsar.stage.errors", stages, PipelineCounters::stageErrors, "Exceptions caught in the stages");
+        Gauge.builder("pulsar.topics", stages, PipelineCounters::topics).description("Topics").register(registry);
+        Gauge.builder("pulsar.subscriptions", stages, PipelineCounters::subscriptions)
+            .description("Subscriptions held by all connections").register(registry);
+
+        gaps(stages, "history", PipelineCounters::historyGaps);
+        gaps(stages, "epoch", PipelineCounters::epochGaps);
+        FunctionCounter.builder("pulsar.gaps", delivery, DeliveryCounters::slowDrops)
+            .description("Gap frames sent, by reason").tag("reason", "slow-consumer").register(registry);
+        counter("pulsar.slow.consumer.disconnects", delivery, DeliveryCounters::slowDisconnects,
+            "Connections closed for reading too slowly");
+
+        Gauge.builder("pulsar.connections", delivery, DeliveryCounters::connections)
+            .description("Open WebSocket and SSE connections").register(registry);
+        counter("pulsar.connections.opened", delivery, DeliveryCounters::connectionsOpened, "Connections accepted");
+        counter("pulsar.connections.refused", delivery, DeliveryCounters::connectionsRefused,
+            "Connections refused at the connection limit");
+        closed(delivery, "half_open", DeliveryCounters::halfOpenClosed);
+        closed(delivery, "token_expired", DeliveryCounters::expired);
+        counter("pulsar.frames.sent", delivery, DeliveryCounters::framesSent, "Frames and events written");
+        counter("pulsar.client.errors", delivery, DeliveryCounters::clientErrors,
+            "Client frames answered with an error frame");
+
+        auth(access, "missing_token", AccessHandler.AccessCounters::missingToken);
+        auth(access, "invalid_token", AccessHandler.AccessCounters::invalidToken);
+        auth(access, "origin", AccessHandler.AccessCounters::originRefused);
+        FunctionCounter.builder("pulsar.auth.failures", ingest, IngestCounters::forbidden)
+            .description("Requests refused by authentication or authorization").tag("reason", "forbidden_publish")
+            .register(registry);
+        FunctionCounter.builder("pulsar.auth.failures", delivery, DeliveryCounters::forbidden)
+            .description("Requests refused by authentication or authorization").tag("reason", "forbidden_subscribe")
+            .register(registry);
+        FunctionCounter.builder("pulsar.rate.limited", ingest, IngestCounters::rateLimited)
+            .description("Requests refused by a rate limit").tag("kind", "publish").register(registry);
+        FunctionCounter.builder("pulsar.rate.limited", access, AccessHandler.AccessCounters::connectRateLimited)
+            .description("Requests refused by a rate limit").tag("kind", "connect").register(registry);
+    }
+
+    /**
+     * The {@code GET /metrics} handler: the Prometheus text format.
+     */
+    HttpHandler handler()
+    {
+        return exchange ->
+        {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            exchange.getResponseSender().send(registry.scrape());
+        };
+    }
+
+    PrometheusMeterRegistry registry()
+    {
+        return registry;
+    }
+
+    void close()
+    {
+        registry.close();
+    }
+
+    private <T> void counter(final String name, final T source, final ToDoubleFunction<T> f, final String help)
+    {
+        FunctionCounter.builder(name, source, f).description(help).register(registry);
+    }
+
+    private void rejected(final IngestCounters ingest, final String reason, final ToDoubleFunction<IngestCounters> f)
+    {
+        FunctionCounter.builder("pulsar.ingest.rejected", ingest, f)
+            .description("Publish requests refused, by reason").tag("reason", reason).register(registry);
+    }
+
+    private void gaps(final PipelineCounters stages, final String reason, final ToDoubleFunction<PipelineCounters> f)
+    {
+        FunctionCounter.builder("pulsar.gaps", stages, f)
+            .description("Gap frames sent, by reason").tag("reason", reason).register(registry);
+    }
+
+    private void closed(final DeliveryCounters delivery, final String reason,
+        final ToDoubleFunction<DeliveryCounters> f)
+    {
+        FunctionCounter.builder("pulsar.connections.closed", delivery, f)
+            .description("Connections closed by the gateway, by reason").tag("reason", reason).register(registry);
+    }
+
+    private void auth(final AccessHandler.AccessCounters access, final String reason,
+        final ToDoubleFunction<AccessHandler.AccessCounters> f)
+    {
+        FunctionCounter.builder("pulsar.auth.failures", access, f)
+            .description("Requests refused by authentication or authorization").tag("reason", reason)
+            .register(registry);
+    }
+}
