@@ -3,6 +3,7 @@ package io.pulsarproxy.pipeline;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.LiteBlockingWaitStrategy;
+import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
@@ -21,6 +22,11 @@ public enum WaitStrategyType
     LITE_BLOCKING("lite-blocking"),
     /** Spins, then yields, then sleeps briefly: low idle cost, some latency after quiet periods. */
     SLEEPING("sleeping"),
+    /**
+     * Spins, then yields, for a short while after the last event, then blocks: no wake-up cost while traffic flows,
+     * nothing burnt while idle.
+     */
+    PHASED("phased"),
     /** Spins then yields: low latency, one core per stage when idle. */
     YIELDING("yielding"),
     /** Spins: lowest latency, one full core per stage always. Only for machines with cores to spare. */
@@ -59,7 +65,7 @@ public enum WaitStrategyType
                 return type;
             }
         }
-        throw new IllegalArgumentException("must be one of blocking, lite-blocking, sleeping, yielding, busy-spin");
+        throw new IllegalArgumentException("must be one of blocking, lite-blocking, phased, sleeping, yielding, busy-spin");
     }
 
     /**
@@ -75,6 +81,10 @@ public enum WaitStrategyType
                 return new LiteBlockingWaitStrategy();
             case SLEEPING:
                 return new SleepingWaitStrategy();
+            case PHASED:
+                return PhasedBackoffWaitStrategy.withLock(
+                    Long.getLong("proxy.wait.phased.spin.us", 20), Long.getLong("proxy.wait.phased.yield.us", 100),
+                    java.util.concurrent.TimeUnit.MICROSECONDS);
             case YIELDING:
                 return new YieldingWaitStrategy();
             case BUSY_SPIN:
