@@ -23,8 +23,9 @@ public enum WaitStrategyType
     /** Spins, then yields, then sleeps briefly: low idle cost, some latency after quiet periods. */
     SLEEPING("sleeping"),
     /**
-     * Spins, then yields, for a short while after the last event, then blocks: no wake-up cost while traffic flows,
-     * nothing burnt while idle.
+     * Spins for 20 us, then yields for 100 us after the last event, then blocks: no wake-up cost while traffic
+     * flows closely, nothing burnt while idle. On 2 cores it measured slower than blocking (the spin takes the CPU
+     * the IO threads need).
      */
     PHASED("phased"),
     /** Spins then yields: low latency, one core per stage when idle. */
@@ -82,9 +83,7 @@ public enum WaitStrategyType
             case SLEEPING:
                 return new SleepingWaitStrategy();
             case PHASED:
-                return PhasedBackoffWaitStrategy.withLock(
-                    Long.getLong("proxy.wait.phased.spin.us", 20), Long.getLong("proxy.wait.phased.yield.us", 100),
-                    java.util.concurrent.TimeUnit.MICROSECONDS);
+                return PhasedBackoffWaitStrategy.withLock(20, 100, java.util.concurrent.TimeUnit.MICROSECONDS);
             case YIELDING:
                 return new YieldingWaitStrategy();
             case BUSY_SPIN:
