@@ -1,6 +1,5 @@
 package io.pulsarproxy.delivery;
 
-import io.pulsarproxy.pipeline.Subscriber;
 import io.pulsarproxy.pipeline.TopicPattern;
 import io.pulsarproxy.pipeline.TopicState;
 import io.pulsarproxy.pipeline.json.JsonWriter;
@@ -23,16 +22,13 @@ import java.util.concurrent.TimeUnit;
  * <b>Note:</b> the {@code on...} callbacks and {@link #flush()} run on the deliver thread; writes, heartbeats and
  * closing run on the IO thread.
  */
-final class SseSubscriber extends Subscriber
+final class SseSubscriber extends QueuedSubscriber
 {
     private static final byte[] HEARTBEAT = ": keepalive\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final HttpServerExchange exchange;
     private final StreamSinkChannel channel;
-    private final Outbound outbound;
-    private final DeliveryCounters counters;
     private final long heartbeatMillis;
-    private final Runnable sendTask = this::send;
     private final Runnable heartbeatTask = this::heartbeat;
     private final ChannelListener<StreamSinkChannel> writeListener = ch -> writeMore();
     private volatile boolean closing;
@@ -49,11 +45,9 @@ final class SseSubscriber extends Subscriber
         final DeliveryConfig config,
         final DeliveryCounters counters)
     {
+        super(pattern ? SseCodec.PATTERN_STREAM : SseCodec.TOPIC_STREAM, config, counters, exchange.getIoThread());
         this.exchange = exchange;
         this.channel = channel;
-        this.outbound = new Outbound(pattern ? SseCodec.PATTERN_STREAM : SseCodec.TOPIC_STREAM,
-            config.outboundMaxBytes(), config.slowPolicy());
-        this.counters = counters;
         this.heartbeatMillis = config.sseHeartbeatMillis();
     }
 
@@ -70,22 +64,6 @@ final class SseSubscriber extends Subscriber
         control(new JsonWriter(32).raw("retry: 2000\n\n"));
         flush();
         scheduleHeartbeat();
-    }
-
-    @Override
-    public void onMessage(
-        final TopicState topic, final long seq, final long timestampMicros, final byte[] buffer, final int payloadOffset,
-        final int payloadLength)
-    {
-        final int result = outbound.appendMessage(topic, seq, timestampMicros, buffer, payloadOffset, payloadLength);
-        if (result == Outbound.DROPPED)
-        {
-            counters.slowDrops.incrementAndGet();
-        }
-        else if (result == Outbound.OVERFLOW)
-        {
-            slowConsumer();
-        }
     }
 
     @Override
@@ -129,15 +107,6 @@ final class SseSubscriber extends Subscriber
         closing = true;
     }
 
-    @Override
-    public void flush()
-    {
-        if (outbound.beginSend())
-        {
-            exchange.getIoThread().execute(sendTask);
-        }
-    }
-
     /**
      * Sends what is queued, then ends the response; used at shutdown.
      */
@@ -169,15 +138,8 @@ final class SseSubscriber extends Subscriber
         return closed;
     }
 
-    private void control(final JsonWriter frame)
-    {
-        if (outbound.appendControl(frame) == Outbound.OVERFLOW)
-        {
-            slowConsumer();
-        }
-    }
-
-    private void slowConsumer()
+    @Override
+    void slowConsumer()
     {
         outbound.close();
         counters.slowDisconnects.incrementAndGet();
@@ -185,7 +147,8 @@ final class SseSubscriber extends Subscriber
     }
 
     /** Runs on the IO thread: takes everything queued and writes it, resuming on the write listener if needed. */
-    private void send()
+    @Override
+    void send()
     {
         if (closed)
         {

@@ -1,6 +1,5 @@
 package io.pulsarproxy.delivery;
 
-import io.pulsarproxy.pipeline.Subscriber;
 import io.pulsarproxy.pipeline.TopicPattern;
 import io.pulsarproxy.pipeline.TopicState;
 import io.pulsarproxy.pipeline.json.JsonWriter;
@@ -20,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <b>Note:</b> the {@code on...} callbacks and {@link #flush()} run on the deliver thread; {@link #sendControl} may
  * run on any thread; writes and closes run on the connection's IO thread.
  */
-final class WebSocketSubscriber extends Subscriber
+final class WebSocketSubscriber extends QueuedSubscriber
 {
     /** Close code for a client that could not keep up under the disconnect policy (RFC 6455 policy violation). */
     static final int CLOSE_SLOW_CONSUMER = 1008;
@@ -28,9 +27,6 @@ final class WebSocketSubscriber extends Subscriber
     static final int CLOSE_GOING_AWAY = 1001;
 
     private final WebSocketChannel channel;
-    private final Outbound outbound;
-    private final DeliveryCounters counters;
-    private final Runnable sendTask = this::send;
     private final WebSocketCallback<Void> sentCallback = new SentCallback();
     private final Map<String, SlowConsumerPolicy> requestedPolicies = new ConcurrentHashMap<>();
     private volatile boolean closing;
@@ -40,9 +36,8 @@ final class WebSocketSubscriber extends Subscriber
 
     WebSocketSubscriber(final WebSocketChannel channel, final DeliveryConfig config, final DeliveryCounters counters)
     {
+        super(WebSocketCodec.INSTANCE, config, counters, channel.getIoThread());
         this.channel = channel;
-        this.outbound = new Outbound(WebSocketCodec.INSTANCE, config.outboundMaxBytes(), config.slowPolicy());
-        this.counters = counters;
     }
 
     WebSocketChannel channel()
@@ -59,22 +54,6 @@ final class WebSocketSubscriber extends Subscriber
     void requestPolicy(final String topicOrPattern, final SlowConsumerPolicy policy)
     {
         requestedPolicies.put(topicOrPattern, policy);
-    }
-
-    @Override
-    public void onMessage(
-        final TopicState topic, final long seq, final long timestampMicros, final byte[] buffer, final int payloadOffset,
-        final int payloadLength)
-    {
-        final int result = outbound.appendMessage(topic, seq, timestampMicros, buffer, payloadOffset, payloadLength);
-        if (result == Outbound.DROPPED)
-        {
-            counters.slowDrops.incrementAndGet();
-        }
-        else if (result == Outbound.OVERFLOW)
-        {
-            slowConsumer();
-        }
     }
 
     @Override
@@ -135,15 +114,6 @@ final class WebSocketSubscriber extends Subscriber
         control(w);
     }
 
-    @Override
-    public void flush()
-    {
-        if (outbound.beginSend())
-        {
-            channel.getIoThread().execute(sendTask);
-        }
-    }
-
     /**
      * Queues a control frame from any thread and starts writing it.
      *
@@ -188,15 +158,8 @@ final class WebSocketSubscriber extends Subscriber
         return outbound.droppedMessages();
     }
 
-    private void control(final JsonWriter frame)
-    {
-        if (outbound.appendControl(frame) == Outbound.OVERFLOW)
-        {
-            slowConsumer();
-        }
-    }
-
-    private void slowConsumer()
+    @Override
+    void slowConsumer()
     {
         outbound.close();
         counters.slowDisconnects.incrementAndGet();
@@ -207,7 +170,8 @@ final class WebSocketSubscriber extends Subscriber
     }
 
     /** Runs on the IO thread: writes everything queued as one WebSocket text frame per queued frame. */
-    private void send()
+    @Override
+    void send()
     {
         if (!channel.isOpen())
         {

@@ -1,0 +1,78 @@
+package io.pulsarproxy.delivery;
+
+import io.pulsarproxy.pipeline.Subscriber;
+import io.pulsarproxy.pipeline.TopicState;
+import io.pulsarproxy.pipeline.json.JsonWriter;
+
+import java.util.concurrent.Executor;
+
+/**
+ * A subscriber whose frames go through a bounded {@link Outbound} queue and are written on its connection's IO
+ * thread: what the WebSocket and SSE subscribers share.
+ * <p>
+ * <b>Note:</b> {@link #onMessage}, {@link #flush()} and the other pipeline callbacks run on the deliver thread;
+ * {@link #send()} runs on the IO thread, one write in flight at a time.
+ */
+abstract class QueuedSubscriber extends Subscriber
+{
+    final Outbound outbound;
+    final DeliveryCounters counters;
+    private final Executor ioThread;
+    private final Runnable sendTask = this::send;
+
+    QueuedSubscriber(
+        final FrameCodec codec, final DeliveryConfig config, final DeliveryCounters counters, final Executor ioThread)
+    {
+        this.outbound = new Outbound(codec, config.outboundMaxBytes(), config.slowPolicy());
+        this.counters = counters;
+        this.ioThread = ioThread;
+    }
+
+    @Override
+    public final void onMessage(
+        final TopicState topic, final long seq, final long timestampMicros, final byte[] buffer, final int payloadOffset,
+        final int payloadLength)
+    {
+        final int result = outbound.appendMessage(topic, seq, timestampMicros, buffer, payloadOffset, payloadLength);
+        if (result == Outbound.DROPPED)
+        {
+            counters.slowDrops.incrementAndGet();
+        }
+        else if (result == Outbound.OVERFLOW)
+        {
+            slowConsumer();
+        }
+    }
+
+    @Override
+    public final void flush()
+    {
+        if (outbound.beginSend())
+        {
+            ioThread.execute(sendTask);
+        }
+    }
+
+    /**
+     * Queues a control frame after everything queued so far; a queue that cannot take even that is a slow consumer.
+     *
+     * @param frame the encoded frame.
+     */
+    final void control(final JsonWriter frame)
+    {
+        if (outbound.appendControl(frame) == Outbound.OVERFLOW)
+        {
+            slowConsumer();
+        }
+    }
+
+    /**
+     * The queue overflowed under the disconnect policy: stop queuing and close the connection.
+     */
+    abstract void slowConsumer();
+
+    /**
+     * Runs on the IO thread: takes what is queued and writes it, then calls {@link Outbound#completeSend()}.
+     */
+    abstract void send();
+}
