@@ -23,7 +23,9 @@ import java.util.Map;
  * <li>{@link SlowConsumerPolicy#LATEST}: all but the newest are discarded;</li>
  * <li>{@link SlowConsumerPolicy#DISCONNECT}: the connection is to be closed.</li>
  * </ul>
- * Control frames are kept, in order, and one {@code gap} frame per topic names the exact seqs discarded.
+ * Control frames are kept, in order, and one {@code gap} frame per topic names the exact seqs discarded. Gap frames
+ * are the one thing written without the bound check (refusing them would turn a drop into a disconnect): the queue
+ * may exceed its bound by at most one gap frame (about 100 bytes) per topic.
  * <p>
  * <b>Note:</b> methods are synchronized: the deliver thread and the IO thread meet here only for the few
  * instructions of an append or a swap. Buffers start empty and grow on demand, so an idle connection costs little.
@@ -275,9 +277,10 @@ final class Outbound
 
     private int separatorBytes()
     {
-        // A separator, or a header with the opening of a data run and the closing it will need.
-        return openData >= 0 ? codec.dataSeparator().length :
-            HEADER + codec.dataOpen().length + codec.dataClose().length;
+        // A separator, or a header with the opening of a data run; either way the closing the run will need, which
+        // fillLength does not hold until then.
+        return (openData >= 0 ? codec.dataSeparator().length : HEADER + codec.dataOpen().length) +
+            codec.dataClose().length;
     }
 
     private void openDataRun(final int messageBytes)
@@ -303,8 +306,9 @@ final class Outbound
     {
         if (openData < 0)
         {
-            gapStart = -1;
-            gaps.clear();
+            // A gap region before this run stays open until a take or a control frame: a later overflow merges
+            // into it (every message after it is still queued, so each topic's range stays contiguous) instead of
+            // stacking one more gap frame per topic until gaps alone fill the queue.
             openDataRun(messageBytes);
         }
         else
@@ -431,13 +435,10 @@ final class Outbound
                 pending.add(keptTopics.get(k), span[0], fillLength, length);
                 fillLength += length;
             }
-            // The kept messages follow the gap frames, which are therefore final.
-            gaps.clear();
-            gapStart = -1;
         }
     }
 
-    /** Rewrites the trailing gap region from {@link #gaps}. */
+    /** Rewrites the gap region from {@link #gaps}; nothing may follow it but discarded messages. */
     private void writeGaps()
     {
         closeData();

@@ -3,6 +3,7 @@ package io.pulsarproxy.pipeline;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.LiteBlockingWaitStrategy;
+import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
@@ -29,6 +30,7 @@ class WaitStrategyTypeTest
     private static final Map<WaitStrategyType, Class<? extends WaitStrategy>> CLASSES = Map.of(
         WaitStrategyType.BLOCKING, BlockingWaitStrategy.class,
         WaitStrategyType.LITE_BLOCKING, LiteBlockingWaitStrategy.class,
+        WaitStrategyType.PHASED, PhasedBackoffWaitStrategy.class,
         WaitStrategyType.SLEEPING, SleepingWaitStrategy.class,
         WaitStrategyType.YIELDING, YieldingWaitStrategy.class,
         WaitStrategyType.BUSY_SPIN, BusySpinWaitStrategy.class);
@@ -38,6 +40,7 @@ class WaitStrategyTypeTest
     {
         assertSame(WaitStrategyType.BLOCKING, WaitStrategyType.parse("blocking"));
         assertSame(WaitStrategyType.LITE_BLOCKING, WaitStrategyType.parse("lite-blocking"));
+        assertSame(WaitStrategyType.PHASED, WaitStrategyType.parse("Phased"));
         assertSame(WaitStrategyType.SLEEPING, WaitStrategyType.parse("Sleeping"));
         assertSame(WaitStrategyType.YIELDING, WaitStrategyType.parse(" YIELDING "));
         assertSame(WaitStrategyType.BUSY_SPIN, WaitStrategyType.parse("busy-spin"));
@@ -56,7 +59,7 @@ class WaitStrategyTypeTest
         final IllegalArgumentException ex =
             assertThrows(IllegalArgumentException.class, () -> WaitStrategyType.parse("busy_spin"));
 
-        assertEquals("must be one of blocking, lite-blocking, sleeping, yielding, busy-spin", ex.getMessage());
+        assertEquals("must be one of blocking, lite-blocking, phased, sleeping, yielding, busy-spin", ex.getMessage());
     }
 
     @ParameterizedTest
