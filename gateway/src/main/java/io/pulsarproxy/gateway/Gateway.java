@@ -100,8 +100,15 @@ public final class Gateway implements AutoCloseable
             .get("/healthz", ops.health())
             .get("/readyz", ops.readiness())
             .get("/metrics", metrics.handler())
+            .get("/v1/stats", AccessHandler.publisher(new StatsHandler(pipeline, ingestCounters, subscribe.counters(),
+                metrics.deliveryLatency(), () -> System.nanoTime() / 1_000_000), verifier, accessCounters))
             .setFallbackHandler(OpsHandlers.notFound())
             .setInvalidMethodHandler(OpsHandlers.methodNotAllowed());
+        if (config.consoleEnabled())
+        {
+            final ConsoleHandler console = new ConsoleHandler();
+            routes.get("/", console).get(ConsoleHandler.ASSET_PATH + "{asset}", console);
+        }
         this.gate = new ShutdownGate(routes, metrics::response);
         final HttpHandler root = config.http().accessLog() ? new AccessLogHandler(gate,
             message -> ACCESS_LOG.info(message), "%h \"%r\" %s %b %D ms", Gateway.class.getClassLoader()) : gate;

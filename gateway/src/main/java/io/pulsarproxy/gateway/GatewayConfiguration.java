@@ -43,6 +43,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param shutdownTimeoutMillis how long each shutdown step may take.
  * @param security              authentication, rate limits, origins.
  * @param http                  server hygiene, TLS, access log.
+ * @param consoleEnabled        whether {@code GET /} serves the web console.
  * @param epoch                 the id of the topic sequences of this process.
  */
 public record GatewayConfiguration(
@@ -73,6 +74,7 @@ public record GatewayConfiguration(
     int shutdownTimeoutMillis,
     SecuritySettings security,
     HttpSettings http,
+    boolean consoleEnabled,
     String epoch)
 {
     /** Address to bind. */
@@ -162,6 +164,8 @@ public record GatewayConfiguration(
     public static final String TLS_TYPE_PROP_NAME = "proxy.tls.keystore.type";
     /** Access log. */
     public static final String ACCESS_LOG_PROP_NAME = "proxy.access.log";
+    /** Web console at {@code GET /}. */
+    public static final String CONSOLE_ENABLED_PROP_NAME = "proxy.console.enabled";
 
     /** Bytes a message adds around its payload in a data frame, beyond its topic; used to check the outbound bound. */
     static final int FRAME_OVERHEAD_BYTES = 128;
@@ -252,6 +256,7 @@ public record GatewayConfiguration(
                 r.optional(TLS_PASSWORD_PROP_NAME),
                 r.string(TLS_TYPE_PROP_NAME, "PKCS12"),
                 r.bool(ACCESS_LOG_PROP_NAME, false)),
+            r.bool(CONSOLE_ENABLED_PROP_NAME, true),
             newEpoch());
         config.checkCombinations();
         return config;
@@ -384,6 +389,7 @@ public record GatewayConfiguration(
         line(sb, TLS_PASSWORD_PROP_NAME, http.tlsKeystorePassword() == null ? "(not set)" : "***");
         line(sb, TLS_TYPE_PROP_NAME, http.tlsKeystoreType());
         line(sb, ACCESS_LOG_PROP_NAME, http.accessLog());
+        line(sb, CONSOLE_ENABLED_PROP_NAME, consoleEnabled);
         sb.append("  (epoch ").append(epoch).append(")");
         return sb.toString();
     }

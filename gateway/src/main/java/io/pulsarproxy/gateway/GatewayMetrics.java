@@ -170,6 +170,14 @@ final class GatewayMetrics implements LatencyRecorder
         };
     }
 
+    /**
+     * The delivery-latency timer, for {@code GET /v1/stats}.
+     */
+    Timer deliveryLatency()
+    {
+        return deliveryLatency;
+    }
+
     PrometheusMeterRegistry registry()
     {
         return registry;
