@@ -90,6 +90,14 @@ public final class DeliveryCounters
     }
 
     /**
+     * Counts a subscription refused outside this module (the SSE request's topic check in the gateway).
+     */
+    public void countForbidden()
+    {
+        forbidden.incrementAndGet();
+    }
+
+    /**
      * Connections closed because their token expired.
      *
      * @return the count since start.

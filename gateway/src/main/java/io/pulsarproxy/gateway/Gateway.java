@@ -308,6 +308,7 @@ public final class Gateway implements AutoCloseable
         final SubscriptionGrant grant = exchange.getAttachment(SubscriptionGrant.ATTACHMENT);
         if (grant != null && !grant.maySubscribe(topic, 0, topic.length))
         {
+            subscribe.counters().countForbidden();
             Problem.send(exchange, 403, "forbidden", "Forbidden", "the token does not allow subscribing to " +
                 new String(topic, StandardCharsets.UTF_8));
             return;

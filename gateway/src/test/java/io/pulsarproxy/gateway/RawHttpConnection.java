@@ -4,8 +4,12 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * A minimal HTTP/1.1 keep-alive client over one socket, for tests that send many requests: java.net.http costs
@@ -22,23 +26,49 @@ final class RawHttpConnection implements AutoCloseable
 
     RawHttpConnection(final int port) throws IOException
     {
-        socket = new Socket("127.0.0.1", port);
+        this(port, null);
+    }
+
+    /**
+     * Connects from a chosen local address, e.g. {@code 127.0.0.2}: to the gateway, another client address.
+     */
+    RawHttpConnection(final int port, final InetAddress localAddress) throws IOException
+    {
+        socket = new Socket(InetAddress.getByName("127.0.0.1"), port, localAddress, 0);
         socket.setTcpNoDelay(true);
         out = socket.getOutputStream();
         in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
         host = "127.0.0.1:" + port;
     }
 
-    /** A response: status and body. */
-    record Response(int status, String body)
+    /** A response: status, body, and headers by lower-case name (the last value of a repeated one). */
+    record Response(int status, String body, Map<String, String> headers)
     {
+        String header(final String name)
+        {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
     }
 
     Response post(final String path, final String contentType, final String body) throws IOException
     {
+        return post(path, contentType, body, new String[0]);
+    }
+
+    /**
+     * Posts with extra headers given as alternating names and values.
+     */
+    Response post(final String path, final String contentType, final String body, final String... headers)
+        throws IOException
+    {
         final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        final StringBuilder extra = new StringBuilder();
+        for (int i = 0; i < headers.length; i += 2)
+        {
+            extra.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
         final String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + contentType +
-            "\r\nContent-Length: " + bytes.length + "\r\n\r\n";
+            "\r\n" + extra + "Content-Length: " + bytes.length + "\r\n\r\n";
         final byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
         final byte[] request = new byte[headBytes.length + bytes.length];
         System.arraycopy(headBytes, 0, request, 0, headBytes.length);
@@ -53,10 +83,12 @@ final class RawHttpConnection implements AutoCloseable
         final String statusLine = line();
         final int status = Integer.parseInt(statusLine.substring(9, 12));
         int length = 0;
+        final Map<String, String> headers = new HashMap<>();
         String header;
         while (!(header = line()).isEmpty())
         {
             final int colon = header.indexOf(':');
+            headers.put(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
             if (header.substring(0, colon).equalsIgnoreCase("Content-Length"))
             {
                 length = Integer.parseInt(header.substring(colon + 1).trim());
@@ -67,7 +99,7 @@ final class RawHttpConnection implements AutoCloseable
         {
             throw new IOException("connection closed mid-body");
         }
-        return new Response(status, new String(body, StandardCharsets.UTF_8));
+        return new Response(status, new String(body, StandardCharsets.UTF_8), headers);
     }
 
     private String line() throws IOException

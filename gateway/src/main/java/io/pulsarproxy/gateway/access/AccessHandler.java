@@ -81,8 +81,10 @@ public final class AccessHandler implements HttpHandler
     {
         if (subscriber && !allowedOrigins.isEmpty() && exchange.getRequestHeaders().contains(Headers.UPGRADE))
         {
+            // Browsers always send Origin, and cross-site WebSocket hijacking comes from browsers; a client that
+            // sends none (a service) is not a browser page and is let through to authentication.
             final String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
-            if (origin == null || !allowedOrigins.contains(origin))
+            if (origin != null && !allowedOrigins.contains(origin))
             {
                 counters.originRefused.incrementAndGet();
                 Problem.send(exchange, 403, "origin-not-allowed", "Origin not allowed",

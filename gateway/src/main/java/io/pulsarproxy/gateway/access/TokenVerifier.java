@@ -2,17 +2,18 @@ package io.pulsarproxy.gateway.access;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyType;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
-import com.nimbusds.jose.jwk.source.ImmutableSecret;
-import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSKeySelector;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.proc.SingleKeyJWSKeySelector;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
@@ -23,8 +24,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.Date;
 import java.util.HashSet;
@@ -32,6 +41,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Verifies bearer tokens (JWT) with nimbus-jose-jwt and turns their claims into a {@link Grant}.
@@ -53,10 +64,10 @@ public final class TokenVerifier
     private final Map<String, Grant> cache = new ConcurrentHashMap<>();
     private final String description;
 
-    private TokenVerifier(final JWKSource<SecurityContext> keys, final Set<JWSAlgorithm> algorithms,
-        final int clockSkewSeconds, final String description)
+    private TokenVerifier(final JWSKeySelector<SecurityContext> keys, final int clockSkewSeconds,
+        final String description)
     {
-        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
+        processor.setJWSKeySelector(keys);
         final DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(null, null);
         claims.setMaxClockSkew(clockSkewSeconds);
         processor.setJWTClaimsSetVerifier(claims);
@@ -96,17 +107,19 @@ public final class TokenVerifier
             {
                 throw new ConfigException("proxy.auth.jwt.secret must be at least 32 bytes (256 bits) for HS256");
             }
-            return new TokenVerifier(new ImmutableSecret<>(bytes), Set.of(JWSAlgorithm.HS256), clockSkewSeconds,
-                "HS256 shared secret");
+            // One key: whatever kid a token names, it is checked against this one (a kid-matching selector would
+            // refuse every token that carries a kid, since a bare secret has none).
+            return new TokenVerifier(new SingleKeyJWSKeySelector<>(JWSAlgorithm.HS256,
+                new SecretKeySpec(bytes, "HmacSHA256")), clockSkewSeconds, "HS256 shared secret");
         }
         try
         {
             if (publicKeyPath != null)
             {
-                final JWK key = JWK.parseFromPEMEncodedObjects(Files.readString(Path.of(publicKeyPath)));
+                final PublicKey key = readPem(Files.readString(Path.of(publicKeyPath)), publicKeyPath);
                 final JWSAlgorithm algorithm = algorithmFor(key, "proxy.auth.jwt.public.key");
-                return new TokenVerifier(new ImmutableJWKSet<>(new JWKSet(key.toPublicJWK())), Set.of(algorithm),
-                    clockSkewSeconds, algorithm + " public key " + publicKeyPath);
+                return new TokenVerifier(new SingleKeyJWSKeySelector<>(algorithm, key), clockSkewSeconds,
+                    algorithm + " public key " + publicKeyPath);
             }
             final JWKSet set = JWKSet.load(Path.of(jwksPath).toFile());
             if (set.getKeys().isEmpty())
@@ -118,14 +131,61 @@ public final class TokenVerifier
             {
                 algorithms.add(algorithmFor(key, "proxy.auth.jwt.jwks"));
             }
-            return new TokenVerifier(new ImmutableJWKSet<>(set.toPublicJWKSet()), algorithms, clockSkewSeconds,
+            return new TokenVerifier(new JWSVerificationKeySelector<>(algorithms,
+                new ImmutableJWKSet<>(set.toPublicJWKSet())), clockSkewSeconds,
                 algorithms + " keys from JWKS " + jwksPath);
         }
-        catch (final IOException | ParseException | JOSEException ex)
+        catch (final IOException | ParseException ex)
         {
             throw new ConfigException((publicKeyPath != null ? "proxy.auth.jwt.public.key=" + publicKeyPath :
                 "proxy.auth.jwt.jwks=" + jwksPath) + ": cannot read the key: " + ex.getMessage());
         }
+    }
+
+    /**
+     * Reads a PEM public key ({@code -----BEGIN PUBLIC KEY-----}, RSA or EC) with the JDK alone: nimbus's own PEM
+     * parser needs BouncyCastle, which the gateway does not ship.
+     */
+    private static PublicKey readPem(final String pem, final String path)
+    {
+        final String begin = "-----BEGIN PUBLIC KEY-----";
+        final int start = pem.indexOf(begin);
+        final int end = pem.indexOf("-----END PUBLIC KEY-----");
+        if (start < 0 || end < start)
+        {
+            throw new ConfigException("proxy.auth.jwt.public.key=" + path + ": not a PEM public key (" + begin + ")");
+        }
+        try
+        {
+            final X509EncodedKeySpec spec = new X509EncodedKeySpec(
+                Base64.getMimeDecoder().decode(pem.substring(start + begin.length(), end)));
+            try
+            {
+                return KeyFactory.getInstance("RSA").generatePublic(spec);
+            }
+            catch (final InvalidKeySpecException notRsa)
+            {
+                return KeyFactory.getInstance("EC").generatePublic(spec);
+            }
+        }
+        catch (final GeneralSecurityException | IllegalArgumentException ex)
+        {
+            throw new ConfigException("proxy.auth.jwt.public.key=" + path + ": cannot read the key: " + ex.getMessage());
+        }
+    }
+
+    private static JWSAlgorithm algorithmFor(final PublicKey key, final String property)
+    {
+        if (key instanceof RSAPublicKey)
+        {
+            return JWSAlgorithm.RS256;
+        }
+        if (key instanceof ECPublicKey &&
+            Curve.P_256.equals(Curve.forECParameterSpec(((ECPublicKey)key).getParams())))
+        {
+            return JWSAlgorithm.ES256;
+        }
+        throw new ConfigException(property + ": only RSA (RS256) and EC P-256 (ES256) public keys are supported");
     }
 
     private static JWSAlgorithm algorithmFor(final JWK key, final String property)
