@@ -6,15 +6,14 @@ import io.pulsarproxy.pipeline.json.JsonWriter;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One connection's bounded queue of outgoing frames, filled by the deliver thread and drained by the IO thread.
  * <p>
  * Frames are encoded into a fill buffer as {@code [length:4][kind:1][bytes]}. Consecutive messages share one data
- * run (for WebSocket a JSON array, so a burst becomes one frame; see {@link FrameCodec}). When the connection is free to write, the IO thread swaps the
+ * run (for WebSocket a JSON array, so a burst becomes one frame; see {@link FrameCodec}). When the connection is
+ * free to write, the IO thread swaps the
  * fill buffer with a spare and writes what it took; the deliver thread goes on filling meanwhile. Bytes queued plus
  * bytes in flight never exceed the bound: a message that would pass it triggers the slow-consumer policy of each
  * topic queued (the connection's default, or the one its subscription asked for):
@@ -51,10 +50,7 @@ final class Outbound
 
     private final FrameCodec codec;
     private final int maxBytes;
-    private final SlowConsumerPolicy defaultPolicy;
-    private Map<TopicState, SlowConsumerPolicy> topicPolicies;
-    private List<TopicPattern> patternKeys;
-    private List<SlowConsumerPolicy> patternPolicies;
+    private final PolicyTable policies;
 
     private byte[] fill = EMPTY;
     private int fillLength;
@@ -73,7 +69,7 @@ final class Outbound
     {
         this.codec = codec;
         this.maxBytes = maxBytes;
-        this.defaultPolicy = defaultPolicy;
+        this.policies = new PolicyTable(defaultPolicy);
     }
 
     /**
@@ -81,11 +77,7 @@ final class Outbound
      */
     synchronized void policy(final TopicState topic, final SlowConsumerPolicy policy)
     {
-        if (topicPolicies == null)
-        {
-            topicPolicies = new IdentityHashMap<>();
-        }
-        topicPolicies.put(topic, policy);
+        policies.put(topic, policy);
     }
 
     /**
@@ -93,13 +85,7 @@ final class Outbound
      */
     synchronized void policy(final TopicPattern pattern, final SlowConsumerPolicy policy)
     {
-        if (patternKeys == null)
-        {
-            patternKeys = new ArrayList<>(2);
-            patternPolicies = new ArrayList<>(2);
-        }
-        patternKeys.add(pattern);
-        patternPolicies.add(policy);
+        policies.put(pattern, policy);
     }
 
     /**
@@ -322,25 +308,7 @@ final class Outbound
 
     private SlowConsumerPolicy policyOf(final TopicState topic)
     {
-        if (topicPolicies != null)
-        {
-            final SlowConsumerPolicy policy = topicPolicies.get(topic);
-            if (policy != null)
-            {
-                return policy;
-            }
-        }
-        if (patternKeys != null)
-        {
-            for (int i = 0; i < patternKeys.size(); i++)
-            {
-                if (patternKeys.get(i).matches(topic.nameBytes()))
-                {
-                    return patternPolicies.get(i);
-                }
-            }
-        }
-        return defaultPolicy;
+        return policies.of(topic);
     }
 
     private boolean anyPendingDisconnects()
@@ -507,83 +475,5 @@ final class Outbound
     {
         System.arraycopy(src, 0, dst, at, src.length);
         return at + src.length;
-    }
-
-    /**
-     * Per-topic seq ranges, first to last, with where the newest message of each lies; few topics per connection,
-     * so a linear list with a last-hit check.
-     */
-    static final class TopicRanges
-    {
-        TopicState[] topics = new TopicState[4];
-        long[] first = new long[4];
-        long[] last = new long[4];
-        int[] lastOffset = new int[4];
-        int[] lastLength = new int[4];
-        int count;
-
-        void add(final TopicState topic, final long seq, final int offset, final int length)
-        {
-            final int i = indexOf(topic);
-            if (i >= 0)
-            {
-                last[i] = seq;
-                lastOffset[i] = offset;
-                lastLength[i] = length;
-                return;
-            }
-            append(topic, seq, seq, offset, length);
-        }
-
-        void addRange(final TopicState topic, final long from, final long to)
-        {
-            final int i = indexOf(topic);
-            if (i >= 0)
-            {
-                last[i] = to;
-                return;
-            }
-            append(topic, from, to, 0, 0);
-        }
-
-        void clear()
-        {
-            Arrays.fill(topics, 0, count, null);
-            count = 0;
-        }
-
-        private int indexOf(final TopicState topic)
-        {
-            if (count > 0 && topics[count - 1] == topic)
-            {
-                return count - 1;
-            }
-            for (int i = 0; i < count - 1; i++)
-            {
-                if (topics[i] == topic)
-                {
-                    return i;
-                }
-            }
-            return -1;
-        }
-
-        private void append(final TopicState topic, final long from, final long to, final int offset, final int length)
-        {
-            if (count == topics.length)
-            {
-                topics = Arrays.copyOf(topics, count * 2);
-                first = Arrays.copyOf(first, count * 2);
-                last = Arrays.copyOf(last, count * 2);
-                lastOffset = Arrays.copyOf(lastOffset, count * 2);
-                lastLength = Arrays.copyOf(lastLength, count * 2);
-            }
-            topics[count] = topic;
-            first[count] = from;
-            last[count] = to;
-            lastOffset[count] = offset;
-            lastLength[count] = length;
-            count++;
-        }
     }
 }

@@ -30,7 +30,11 @@ abstract class QueuedSubscriber extends Subscriber
 
     @Override
     public final void onMessage(
-        final TopicState topic, final long seq, final long timestampMicros, final byte[] buffer, final int payloadOffset,
+        final TopicState topic,
+        final long seq,
+        final long timestampMicros,
+        final byte[] buffer,
+        final int payloadOffset,
         final int payloadLength)
     {
         final int result = outbound.appendMessage(topic, seq, timestampMicros, buffer, payloadOffset, payloadLength);

@@ -124,7 +124,8 @@ public final class SseEndpoint
             }
             final String epoch = exchange.getQueryParameters().containsKey("epoch") ?
                 exchange.getQueryParameters().get("epoch").peekFirst() : null;
-            if (!pipeline.trySubscribe(subscriber, topic, 0, topic.length, pattern ? MessageEvent.NO_FROM : from, epoch))
+            final long resumeFrom = pattern ? MessageEvent.NO_FROM : from;
+            if (!pipeline.trySubscribe(subscriber, topic, 0, topic.length, resumeFrom, epoch))
             {
                 subscriber.onSubscribeRefused(topic, 0, topic.length, "busy",
                     "the gateway is at capacity; retry shortly");

@@ -245,6 +245,7 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
         }
         // The ring is full: until the detach gets through, the subscriber only discards what it is handed.
         LOG.debug("ring full; retrying detach of a closed subscriber");
-        channel.getIoThread().executeAfter(() -> detach(subscriber, channel), DETACH_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.getIoThread().executeAfter(
+            () -> detach(subscriber, channel), DETACH_RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
 }

@@ -303,17 +303,20 @@ public record GatewayConfiguration(
         }
         if (stageThreads == 2)
         {
-            throw new ConfigException(STAGE_THREADS_PROP_NAME + "=2: must be 1 (all stages on one thread) or 3 (one each)");
+            throw new ConfigException(
+                STAGE_THREADS_PROP_NAME + "=2: must be 1 (all stages on one thread) or 3 (one each)");
         }
         if (maxBatchMessages > ringSize)
         {
             throw new ConfigException(MAX_BATCH_MESSAGES_PROP_NAME + "=" + maxBatchMessages + " is larger than " +
-                RING_SIZE_PROP_NAME + "=" + ringSize + ": a batch claims its slots at once, so it must fit in the ring");
+                RING_SIZE_PROP_NAME + "=" + ringSize +
+                ": a batch claims its slots at once, so it must fit in the ring");
         }
         if (maxPayloadBytes > maxBatchBytes)
         {
             throw new ConfigException(MAX_PAYLOAD_PROP_NAME + "=" + maxPayloadBytes + " is larger than " +
-                MAX_BATCH_BYTES_PROP_NAME + "=" + maxBatchBytes + ": such a payload could never be published in a batch");
+                MAX_BATCH_BYTES_PROP_NAME + "=" + maxBatchBytes +
+                ": such a payload could never be published in a batch");
         }
         if (http.tls() && http.tlsKeystorePassword() == null)
         {

@@ -126,7 +126,8 @@ final class OpsHandlers
         });
     }
 
-    private static void answer(final HttpServerExchange exchange, final byte[] topic, final List<TopicQuery.TopicStats> stats)
+    private static void answer(
+        final HttpServerExchange exchange, final byte[] topic, final List<TopicQuery.TopicStats> stats)
     {
         final JsonWriter w = new JsonWriter(256);
         if (topic != null)

@@ -142,7 +142,8 @@ final class PropertyReader
         }
     }
 
-    private static int checkRange(final String name, final String value, final long parsed, final int min, final int max)
+    private static int checkRange(
+        final String name, final String value, final long parsed, final int min, final int max)
     {
         if (parsed < min || parsed > max)
         {

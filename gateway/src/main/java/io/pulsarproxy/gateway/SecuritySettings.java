@@ -38,7 +38,14 @@ public record SecuritySettings(
     public String toString()
     {
         // Never print the secret itself.
-        return "jwt=" + (jwtSecret != null ? "HS256 secret (***)" : jwtPublicKey != null ? "public key " + jwtPublicKey :
-            jwtJwks != null ? "JWKS " + jwtJwks : "off");
+        if (jwtSecret != null)
+        {
+            return "jwt=HS256 secret (***)";
+        }
+        if (jwtPublicKey != null)
+        {
+            return "jwt=public key " + jwtPublicKey;
+        }
+        return jwtJwks != null ? "jwt=JWKS " + jwtJwks : "jwt=off";
     }
 }

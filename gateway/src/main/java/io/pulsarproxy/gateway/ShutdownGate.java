@@ -23,7 +23,8 @@ final class ShutdownGate implements HttpHandler
 
     private final ExchangeCompletionListener onComplete = this::completed;
 
-    private void completed(final HttpServerExchange exchange, final ExchangeCompletionListener.NextListener nextListener)
+    private void completed(
+        final HttpServerExchange exchange, final ExchangeCompletionListener.NextListener nextListener)
     {
         if (exchange.getAttachment(STREAMING) == null)
         {

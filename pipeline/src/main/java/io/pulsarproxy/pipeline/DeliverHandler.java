@@ -190,7 +190,8 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         for (long seq = start; seq <= end; seq++)
         {
             final int slot = history.slotOf(seq);
-            subscriber.onMessage(topic, seq, history.timestamp(slot), buffer, history.offset(slot), history.length(slot));
+            subscriber.onMessage(
+                topic, seq, history.timestamp(slot), buffer, history.offset(slot), history.length(slot));
         }
         replayed += Math.max(0, end - start + 1);
     }

@@ -45,7 +45,8 @@ public record PipelineConfig(
         {
             throw new IllegalArgumentException("slotBytes must be >= 16 and <= slotRetainBytes");
         }
-        if (historySize < 0 || historyBytes < 0 || idempotencyWindow < 0 || maxTopics < 1 || maxSubscriptionsPerSubscriber < 1 ||
+        if (historySize < 0 || historyBytes < 0 || idempotencyWindow < 0 || maxTopics < 1 ||
+            maxSubscriptionsPerSubscriber < 1 ||
             maxBatchSize < 1)
         {
             throw new IllegalArgumentException("history bounds must be >= 0, other limits >= 1");

@@ -120,7 +120,8 @@ public final class TopicName
             case EMPTY_SEGMENT:
                 return "topic has an empty segment";
             case BAD_WILDCARD:
-                return "wildcards: '*' must be a whole segment, '>' only the whole last segment, and neither in a published topic";
+                return "wildcards: '*' must be a whole segment, '>' only the whole last segment, " +
+                    "and neither in a published topic";
             default:
                 return "invalid topic";
         }

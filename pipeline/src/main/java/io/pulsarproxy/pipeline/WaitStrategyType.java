@@ -66,7 +66,8 @@ public enum WaitStrategyType
                 return type;
             }
         }
-        throw new IllegalArgumentException("must be one of blocking, lite-blocking, phased, sleeping, yielding, busy-spin");
+        throw new IllegalArgumentException(
+            "must be one of blocking, lite-blocking, phased, sleeping, yielding, busy-spin");
     }
 
     /**

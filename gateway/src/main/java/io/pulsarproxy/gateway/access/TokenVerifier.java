@@ -170,7 +170,8 @@ public final class TokenVerifier
         }
         catch (final GeneralSecurityException | IllegalArgumentException ex)
         {
-            throw new ConfigException("proxy.auth.jwt.public.key=" + path + ": cannot read the key: " + ex.getMessage());
+            throw new ConfigException(
+                "proxy.auth.jwt.public.key=" + path + ": cannot read the key: " + ex.getMessage());
         }
     }
 
