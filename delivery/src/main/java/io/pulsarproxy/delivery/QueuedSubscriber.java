@@ -4,8 +4,6 @@ import io.pulsarproxy.pipeline.Subscriber;
 import io.pulsarproxy.pipeline.TopicState;
 import io.pulsarproxy.pipeline.json.JsonWriter;
 
-import java.util.concurrent.Executor;
-
 /**
  * A subscriber whose frames go through a bounded {@link Outbound} queue and are written on its connection's IO
  * thread: what the WebSocket and SSE subscribers share.
@@ -17,15 +15,17 @@ abstract class QueuedSubscriber extends Subscriber
 {
     final Outbound outbound;
     final DeliveryCounters counters;
-    private final Executor ioThread;
-    private final Runnable sendTask = this::send;
+    private final IoThreadFlusher flusher;
 
     QueuedSubscriber(
-        final FrameCodec codec, final DeliveryConfig config, final DeliveryCounters counters, final Executor ioThread)
+        final FrameCodec codec,
+        final DeliveryConfig config,
+        final DeliveryCounters counters,
+        final IoThreadFlusher flusher)
     {
         this.outbound = new Outbound(codec, config.outboundMaxBytes(), config.slowPolicy());
         this.counters = counters;
-        this.ioThread = ioThread;
+        this.flusher = flusher;
     }
 
     @Override
@@ -53,7 +53,7 @@ abstract class QueuedSubscriber extends Subscriber
     {
         if (outbound.beginSend())
         {
-            ioThread.execute(sendTask);
+            flusher.offer(this);
         }
     }
 

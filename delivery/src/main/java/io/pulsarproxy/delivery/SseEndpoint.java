@@ -11,8 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.channels.StreamSinkChannel;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,6 +34,7 @@ public final class SseEndpoint
     private final Pipeline pipeline;
     private final DeliveryConfig config;
     private final DeliveryCounters counters;
+    private final Map<Executor, IoThreadFlusher> flushers;
     private final Set<SseSubscriber> streams = ConcurrentHashMap.newKeySet();
 
     /**
@@ -46,6 +49,7 @@ public final class SseEndpoint
         this.pipeline = pipeline;
         this.config = config;
         this.counters = websocket.counters();
+        this.flushers = websocket.flushers();
     }
 
     /**
@@ -106,7 +110,8 @@ public final class SseEndpoint
         exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
         {
             final StreamSinkChannel channel = exchange.getResponseChannel();
-            final SseSubscriber subscriber = new SseSubscriber(exchange, channel, pattern, config, counters);
+            final SseSubscriber subscriber = new SseSubscriber(exchange, channel, pattern, config, counters,
+                IoThreadFlusher.of(flushers, exchange.getIoThread(), config.maxConnections()));
             streams.add(subscriber);
             subscriber.start(() -> onClose(subscriber, exchange));
             final SubscriptionGrant grant = exchange.getAttachment(SubscriptionGrant.ATTACHMENT);

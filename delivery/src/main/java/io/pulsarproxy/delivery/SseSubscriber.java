@@ -43,9 +43,10 @@ final class SseSubscriber extends QueuedSubscriber
         final StreamSinkChannel channel,
         final boolean pattern,
         final DeliveryConfig config,
-        final DeliveryCounters counters)
+        final DeliveryCounters counters,
+        final IoThreadFlusher flusher)
     {
-        super(pattern ? SseCodec.PATTERN_STREAM : SseCodec.TOPIC_STREAM, config, counters, exchange.getIoThread());
+        super(pattern ? SseCodec.PATTERN_STREAM : SseCodec.TOPIC_STREAM, config, counters, flusher);
         this.exchange = exchange;
         this.channel = channel;
         this.heartbeatMillis = config.sseHeartbeatMillis();

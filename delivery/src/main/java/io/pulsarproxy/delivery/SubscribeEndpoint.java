@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +43,7 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
     private final DeliveryConfig config;
     private final DeliveryCounters counters = new DeliveryCounters();
     private final Set<WebSocketSubscriber> sessions = ConcurrentHashMap.newKeySet();
+    private final Map<Executor, IoThreadFlusher> flushers = IoThreadFlusher.newRegistry();
     private final HttpHandler handshake;
 
     /**
@@ -77,6 +79,11 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
         return counters.connections.get() < config.maxConnections();
     }
 
+    Map<Executor, IoThreadFlusher> flushers()
+    {
+        return flushers;
+    }
+
     /**
      * Counters for metrics.
      *
@@ -98,7 +105,8 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
             return;
         }
         counters.connectionsOpened.incrementAndGet();
-        final WebSocketSubscriber subscriber = new WebSocketSubscriber(channel, config, counters);
+        final WebSocketSubscriber subscriber = new WebSocketSubscriber(channel, config, counters,
+            IoThreadFlusher.of(flushers, channel.getIoThread(), config.maxConnections()));
         sessions.add(subscriber);
         channel.addCloseTask(ch -> onClose(subscriber));
         final SubscriptionGrant attached = exchange.getAttachment(SubscriptionGrant.ATTACHMENT);

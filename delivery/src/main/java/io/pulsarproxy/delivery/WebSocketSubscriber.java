@@ -34,9 +34,13 @@ final class WebSocketSubscriber extends QueuedSubscriber
     private volatile String closeReason;
     private int framesInFlight;
 
-    WebSocketSubscriber(final WebSocketChannel channel, final DeliveryConfig config, final DeliveryCounters counters)
+    WebSocketSubscriber(
+        final WebSocketChannel channel,
+        final DeliveryConfig config,
+        final DeliveryCounters counters,
+        final IoThreadFlusher flusher)
     {
-        super(WebSocketCodec.INSTANCE, config, counters, channel.getIoThread());
+        super(WebSocketCodec.INSTANCE, config, counters, flusher);
         this.channel = channel;
     }
 
