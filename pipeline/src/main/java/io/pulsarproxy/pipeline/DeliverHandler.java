@@ -6,11 +6,12 @@ import java.util.Comparator;
 
 /**
  * Last stage: appends each message to its topic's history, hands it to every recipient's outbound buffer, and at
- * the end of each Disruptor batch flushes every touched subscriber once and completes the finished requests.
+ * the end of each Disruptor batch completes the finished requests and flushes every touched subscriber once.
  * <p>
  * One flush per subscriber per batch is what turns a burst of messages into a single frame write per connection.
- * Requests are completed after the flush, so a 202 never overtakes the frames it vouches for. This stage also
- * clears the slot's references so that nothing is kept alive by the ring.
+ * Requests are completed before the flush: a 202 vouches that the messages are in every subscriber's outbound
+ * buffer, which they are, and it need not wait for the frame writes. This stage also clears the slot's references
+ * so that nothing is kept alive by the ring.
  */
 public final class DeliverHandler implements EventHandler<MessageEvent>
 {
@@ -231,20 +232,10 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
 
     private void endBatch()
     {
-        for (int i = 0; i < touchedCount; i++)
-        {
-            try
-            {
-                touched[i].flush();
-            }
-            catch (final RuntimeException ex)
-            {
-                counters.stageErrors.incrementAndGet();
-            }
-            touched[i] = null;
-        }
-        touchedCount = 0;
-
+        // Replies first: every message of a finished request is already in its subscribers' outbound buffers, which
+        // is all a 202 promises. Were the frames flushed first, the IO thread would write a frame to every touched
+        // connection (a thousand, in a wide fan-out) before the 202, and the publisher's next message could never
+        // join the frames still waiting.
         for (int i = 0; i < finishedCount; i++)
         {
             final PublishRequest request = finished[i];
@@ -267,6 +258,20 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
             }
         }
         finishedCount = 0;
+
+        for (int i = 0; i < touchedCount; i++)
+        {
+            try
+            {
+                touched[i].flush();
+            }
+            catch (final RuntimeException ex)
+            {
+                counters.stageErrors.incrementAndGet();
+            }
+            touched[i] = null;
+        }
+        touchedCount = 0;
 
         for (int i = 0; i < answeredCount; i++)
         {

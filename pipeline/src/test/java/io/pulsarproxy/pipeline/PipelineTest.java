@@ -368,7 +368,7 @@ class PipelineTest
     }
 
     @Test
-    void shouldFlushTouchedSubscriberBeforeCompletingRequest() throws InterruptedException
+    void shouldCompleteRequestOnceQueuedAndFlushTouchedSubscriberAfter() throws InterruptedException
     {
         final RecordingSubscriber subscriber = new RecordingSubscriber();
         subscribe(subscriber, "f");
@@ -377,6 +377,7 @@ class PipelineTest
         final RecordingRequest request = new RecordingRequest(5, subscriber);
         publish(request, msg("f", "1"), msg("f", "2"), msg("f", "3"), msg("f", "4"), msg("f", "5"));
         assertTrue(request.await());
+        subscriber.await(RecordingSubscriber.Flush.class, 2);
 
         final List<Call> calls = subscriber.calls();
         int lastMessage = -1;
@@ -404,8 +405,8 @@ class PipelineTest
             }
         }
         assertEquals(5, subscriber.messages().size());
-        assertTrue(firstFlushAfterLastMessage > lastMessage, calls.toString());
-        assertTrue(published > firstFlushAfterLastMessage, calls.toString());
+        assertTrue(published > lastMessage, "completed before all its messages were queued: " + calls);
+        assertTrue(firstFlushAfterLastMessage > published, "the reply waited for the frame writes: " + calls);
         assertInstanceOf(Flush.class, calls.get(1), "subscribe confirmation is flushed: " + calls);
     }
 
