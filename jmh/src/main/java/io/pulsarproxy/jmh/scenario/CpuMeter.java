@@ -1,0 +1,127 @@
+package io.pulsarproxy.jmh.scenario;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where the CPU went during a scenario, from /proc: the runner's own process, the target's process tree, and
+ * everything else on the machine (other work sharing the 2 cores), each in percent of one core.
+ * <p>
+ * <b>Note:</b> the kernel counts in ticks (10 ms), so figures for scenarios shorter than a second are coarse.
+ */
+final class CpuMeter
+{
+    private static final double TICKS_PER_SECOND = 100.0;
+
+    private final long runnerPid = ProcessHandle.current().pid();
+    private final List<Target> targets;
+    private final Target target;
+    private long busy;
+    private long runner;
+    private long measured;
+    private long all;
+    private long start;
+
+    CpuMeter(final List<Target> targets, final Target target)
+    {
+        this.targets = targets;
+        this.target = target;
+        start = System.nanoTime();
+        busy = machineBusy();
+        runner = processTicks(runnerPid, false);
+        measured = processTicks(target.pid(), true);
+        all = allTargets();
+    }
+
+    /**
+     * Adds the percentages since construction to a result.
+     *
+     * @param r the result.
+     */
+    void report(final ScenarioResult r)
+    {
+        final double ticks = (System.nanoTime() - start) / 1e9 * TICKS_PER_SECOND;
+        if (ticks <= 0 || busy < 0)
+        {
+            return;
+        }
+        final long dBusy = machineBusy() - busy;
+        final long dRunner = processTicks(runnerPid, false) - runner;
+        final long dTarget = target.pid() > 0 ? processTicks(target.pid(), true) - measured : -1;
+        final long dAll = allTargets() - all;
+        r.extra.put("cpu_runner_pct", Math.round(100 * dRunner / ticks));
+        if (dTarget >= 0)
+        {
+            r.extra.put("cpu_target_pct", Math.round(100 * dTarget / ticks));
+        }
+        r.extra.put("cpu_other_pct", Math.max(0, Math.round(100 * (dBusy - dRunner - dAll) / ticks)));
+    }
+
+    private long allTargets()
+    {
+        long sum = 0;
+        for (final Target t : targets)
+        {
+            if (t.pid() > 0)
+            {
+                sum += Math.max(0, processTicks(t.pid(), true));
+            }
+        }
+        return sum;
+    }
+
+    static long machineBusy()
+    {
+        try
+        {
+            final String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            final String[] f = line.trim().split("\\s+");
+            long sum = 0;
+            for (int i = 1; i <= 8 && i < f.length; i++)
+            {
+                if (i != 4 && i != 5)
+                {
+                    sum += Long.parseLong(f[i]);
+                }
+            }
+            return sum;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    static long processTicks(final long pid, final boolean withDescendants)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+        long sum = ticks(pid);
+        if (withDescendants)
+        {
+            for (final ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of()))
+            {
+                sum += Math.max(0, ticks(child.pid()));
+            }
+        }
+        return sum;
+    }
+
+    private static long ticks(final long pid)
+    {
+        try
+        {
+            final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.pulsarproxy.jmh.scenario;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The WebSocket scenarios: subscribers on one topic, one sequential publisher, latency from the publish call to the
+ * receipt of each message by each subscriber.
+ * <ul>
+ * <li>ws-subscribe: 50 clients connect and subscribe at once; latency is connect start to {@code subscribed};</li>
+ * <li>e2e: 20 subscribers, 1,000 messages; throughput in messages per second;</li>
+ * <li>broadcast: 30 subscribers, 50 messages; throughput in deliveries per second;</li>
+ * <li>fanout-1k: 1,000 subscribers, 1,000 messages; deliveries per second.</li>
+ * </ul>
+ */
+final class DeliveryScenarios
+{
+    static final long SUBSCRIBE_TIMEOUT_SECONDS = 120;
+    static final long IDLE_MILLIS = 5_000;
+
+    private DeliveryScenarios()
+    {
+    }
+
+    static ScenarioResult subscribe(final ScenarioContext ctx, final Target t)
+    {
+        final ScenarioResult r = new ScenarioResult("ws-subscribe", t.label());
+        r.latencyOf = t.gatewayFrames() ? "connect to 'subscribed' frame" : "connect to 101 (no subscribed frame)";
+        final int n = 50;
+        try (WsClients ws = new WsClients(t, t.subscribePath(ctx.topic("ws-subscribe", t)), n,
+            ctx.options.wsThreads(), n);
+            Progress ignored = new Progress(t.label() + " ws-subscribe", n, "subscribed", ws::subscribed))
+        {
+            ws.connect();
+            ws.awaitSubscribed(n, SUBSCRIBE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            r.throughput(ws.subscribed(), ws.lastSubscribedNanos() - ws.firstStartNanos(), "conn/s");
+            r.latency = ScenarioResult.Latency.of(ws.takeConnectLatency());
+            r.expected = n;
+            r.delivered = ws.subscribed();
+            r.ws(ws.close(0));
+        }
+        catch (final IOException ex)
+        {
+            r.note = "failed: " + ex;
+        }
+        return r;
+    }
+
+    static ScenarioResult e2e(final ScenarioContext ctx, final Target t)
+    {
+        return fanout(ctx, t, "e2e", 20, ctx.scaled(1000), "msg/s");
+    }
+
+    static ScenarioResult broadcast(final ScenarioContext ctx, final Target t)
+    {
+        return fanout(ctx, t, "broadcast", 30, ctx.scaled(50), "deliveries/s");
+    }
+
+    static ScenarioResult fanout1k(final ScenarioContext ctx, final Target t)
+    {
+        return fanout(ctx, t, "fanout-1k", 1000, ctx.scaled(1000), "deliveries/s");
+    }
+
+    /**
+     * Subscribes {@code subscribers} clients to a fresh topic, publishes {@code messages} single messages one after
+     * the other, and waits until every subscriber has every message (or nothing arrives for 5 s).
+     */
+    static ScenarioResult fanout(
+        final ScenarioContext ctx, final Target t, final String name, final int subscribers, final long messages,
+        final String unit)
+    {
+        final ScenarioResult r = new ScenarioResult(name, t.label());
+        r.latencyOf = "delivery (publish call to receipt, per subscriber)";
+        ScenarioContext.rss(r, "rss_before_mb", t);
+        final String topic = ctx.topic(name, t);
+        try (WsClients ws = new WsClients(t, t.subscribePath(topic), subscribers, ctx.options.wsThreads(),
+            ctx.options.window()))
+        {
+            ws.connect();
+            if (!ws.awaitSubscribed(subscribers, SUBSCRIBE_TIMEOUT_SECONDS, TimeUnit.SECONDS) ||
+                !t.awaitServerSubscribers(topic, subscribers, 10_000))
+            {
+                r.note = "only " + ws.subscribed() + " of " + subscribers + " subscribed";
+            }
+            final long subscribed = ws.subscribed();
+            ws.takeConnectLatency();
+            try (Publisher p = new Publisher(t, topic, 1, ctx.options.payloadPad());
+                Progress ignored = new Progress(t.label() + " " + name, messages * subscribed, "deliveries",
+                    ws::delivered))
+            {
+                final long start = System.nanoTime();
+                p.run(messages, ctx.deadline());
+                final long published = System.nanoTime();
+                ws.awaitDelivered(p.messages * subscribed, IDLE_MILLIS, SCENARIO_SECONDS, TimeUnit.SECONDS);
+                final long end = Math.max(ws.lastDeliveryNanos(), published);
+                final long frames = ws.frames();
+                final WsStats stats = ws.close(p.messages);
+                r.throughput("msg/s".equals(unit) ? p.messages : stats.received(), end - start, unit);
+                r.latency = ScenarioResult.Latency.of(ws.takeLatency());
+                r.expected = messages * subscribers;
+                r.delivered = stats.received();
+                r.ws(stats);
+                r.extra.put("messages_per_frame", frames > 0 ? Math.round(stats.received() * 10.0 / frames) / 10.0 : 0);
+                r.error("publish-failures", p.failures);
+                r.error("not-published", messages - p.messages);
+                r.extra.put("subscribers", subscribed);
+                r.extra.put("publish_rate_msg_s", Math.round(p.messages * 1e9 / Math.max(1, published - start)));
+                r.extra.put("publish_latency", ScenarioResult.Latency.of(p.latency().getIntervalHistogram()));
+            }
+        }
+        catch (final IOException ex)
+        {
+            r.note = "failed: " + ex;
+        }
+        ScenarioContext.rss(r, "rss_after_mb", t);
+        return r;
+    }
+
+    static final long SCENARIO_SECONDS = ScenarioContext.SCENARIO_TIMEOUT_NANOS / 1_000_000_000L;
+}

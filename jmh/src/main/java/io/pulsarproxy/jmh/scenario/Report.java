@@ -1,0 +1,260 @@
+package io.pulsarproxy.jmh.scenario;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns the results into the markdown report (the seed's table form, one table per target, then the comparison with
+ * Nchan, memory and the sustained intervals) and into a JSON file of every figure.
+ */
+final class Report
+{
+    private static final Map<String, String> TITLES = Map.of(
+        "large-batches", "Large batches (1,000/batch, 4 publishers)",
+        "fanout-1k", "Fan-out (1,000 subscribers)",
+        "hold-10k connect", "Hold 10,000 subscribers: connect",
+        "hold-10k broadcast", "Hold 10,000 subscribers: broadcast",
+        "sustained", "Sustained (1 publisher, 10 subscribers)");
+
+    private Report()
+    {
+    }
+
+    static String markdown(final List<ScenarioResult> results, final Map<String, Object> run)
+    {
+        final StringBuilder md = new StringBuilder(8192);
+        md.append("Run: ").append(run.get("date")).append(", ").append(run.get("jdk")).append(", ")
+            .append(run.get("cores")).append(" cores shared by load generator and servers, command `")
+            .append(run.get("command")).append("`, load average at start ").append(run.get("loadavg_start"))
+            .append(", at end ").append(run.get("loadavg_end")).append("\n\n");
+        for (final String target : List.of("gateway", "ceiling", "nchan"))
+        {
+            final List<ScenarioResult> rows = results.stream().filter(r -> r.target.equals(target)).toList();
+            if (rows.isEmpty())
+            {
+                continue;
+            }
+            md.append("### ").append(switch (target)
+            {
+                case "gateway" -> "Pulsar Proxy";
+                case "ceiling" -> "Runner ceiling (same clients, do-nothing server)";
+                default -> "Nchan (nginx + libnginx-mod-nchan)";
+            }).append("\n\n");
+            md.append("| Benchmark | Throughput | Avg | p50 | p95 | p99 | p99.9 | max | errors | vs seed ratio | " +
+                "share of ceiling |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (final ScenarioResult r : rows)
+            {
+                md.append(row(r, ceiling(results, r.scenario))).append('\n');
+            }
+            md.append('\n');
+        }
+        comparison(md, results);
+        cpu(md, results);
+        memory(md, results);
+        sustained(md, results);
+        return md.toString();
+    }
+
+    private static String row(final ScenarioResult r, final ScenarioResult ceiling)
+    {
+        final String title = title(r.scenario);
+        if (r.note != null && r.latency == null && r.operations == 0)
+        {
+            return "| " + title + " | " + r.note + " | | | | | | | | | |";
+        }
+        final ScenarioResult.Latency l = r.latency;
+        final Seed.Row seed = Seed.ROWS.get(r.scenario);
+        return "| " + title + " | " + String.format(Locale.ROOT, "%,.0f %s", r.throughput, r.unit) +
+            " | " + ms(l == null ? -1 : l.avg()) + " | " + ms(l == null ? -1 : l.p50()) +
+            " | " + ms(l == null ? -1 : l.p95()) + " | " + ms(l == null ? -1 : l.p99()) +
+            " | " + ms(l == null ? -1 : l.p999()) + " | " + ms(l == null ? -1 : l.max()) +
+            " | " + errors(r) +
+            " | " + (seed == null ? "-" : String.format(Locale.ROOT, "%,.1fx", r.throughput / seed.throughput())) +
+            " | " + (ceiling == null || ceiling.throughput <= 0 ? "-" :
+            String.format(Locale.ROOT, "%.0f%%", 100 * r.throughput / ceiling.throughput)) + " |";
+    }
+
+    private static String title(final String scenario)
+    {
+        final Seed.Row seed = Seed.ROWS.get(scenario);
+        return seed != null ? seed.title() : TITLES.getOrDefault(scenario, scenario);
+    }
+
+    private static String errors(final ScenarioResult r)
+    {
+        if (r.errors == 0)
+        {
+            return r.expected >= 0 ? "0 (" + r.delivered + "/" + r.expected + ")" : "0";
+        }
+        return r.errors + " " + r.errorDetail;
+    }
+
+    private static ScenarioResult ceiling(final List<ScenarioResult> results, final String scenario)
+    {
+        return find(results, scenario, "ceiling");
+    }
+
+    private static ScenarioResult find(final List<ScenarioResult> results, final String scenario, final String target)
+    {
+        return results.stream().filter(r -> r.scenario.equals(scenario) && r.target.equals(target)).findFirst()
+            .orElse(null);
+    }
+
+    private static void comparison(final StringBuilder md, final List<ScenarioResult> results)
+    {
+        if (results.stream().noneMatch(r -> r.target.equals("nchan")))
+        {
+            return;
+        }
+        md.append("### Pulsar Proxy vs Nchan (same run, same clients)\n\n| Benchmark | Pulsar Proxy | Nchan | " +
+            "throughput ratio | Pulsar Proxy p99 | Nchan p99 |\n|---|---:|---:|---:|---:|---:|\n");
+        for (final ScenarioResult g : results)
+        {
+            final ScenarioResult n = find(results, g.scenario, "nchan");
+            if (!g.target.equals("gateway") || n == null)
+            {
+                continue;
+            }
+            if (n.operations == 0 && n.note != null)
+            {
+                md.append("| ").append(title(g.scenario)).append(" | ").append(rate(g)).append(" | ").append(n.note)
+                    .append(" | | ").append(ms(g.latency == null ? -1 : g.latency.p99())).append(" | |\n");
+                continue;
+            }
+            md.append("| ").append(title(g.scenario)).append(" | ").append(rate(g)).append(" | ").append(rate(n))
+                .append(" | ").append(n.throughput > 0 ? String.format(Locale.ROOT, "%.2fx", g.throughput / n.throughput) : "-")
+                .append(" | ").append(ms(g.latency == null ? -1 : g.latency.p99()))
+                .append(" | ").append(ms(n.latency == null ? -1 : n.latency.p99())).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private static void cpu(final StringBuilder md, final List<ScenarioResult> results)
+    {
+        md.append("### CPU during each scenario (% of one core; the machine has 2)\n\n| Benchmark | Target | " +
+            "runner | target | other processes | attempts | messages per frame |\n|---|---|---:|---:|---:|---:|---:|\n");
+        for (final ScenarioResult r : results)
+        {
+            if (!r.extra.containsKey("cpu_runner_pct"))
+            {
+                continue;
+            }
+            md.append("| ").append(title(r.scenario)).append(" | ").append(r.target).append(" | ")
+                .append(r.extra.get("cpu_runner_pct")).append(" | ")
+                .append(r.extra.getOrDefault("cpu_target_pct", "-")).append(" | ")
+                .append(r.extra.get("cpu_other_pct")).append(" | ")
+                .append(r.extra.getOrDefault("attempts", 1)).append(" | ")
+                .append(r.extra.getOrDefault("messages_per_frame", "-")).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private static void memory(final StringBuilder md, final List<ScenarioResult> results)
+    {
+        final List<ScenarioResult> rows = results.stream().filter(r -> r.scenario.equals("hold-10k connect") &&
+            r.extra.containsKey("rss_per_connection_kib")).toList();
+        if (rows.isEmpty())
+        {
+            return;
+        }
+        md.append("### Resident memory with 10,000 idle subscribers\n\n| Target | RSS before | RSS held | " +
+            "RSS per connection | live heap per connection (after full GC) |\n|---|---:|---:|---:|---:|\n");
+        for (final ScenarioResult r : rows)
+        {
+            md.append("| ").append(r.target).append(" | ").append(r.extra.get("rss_before_mb")).append(" MiB | ")
+                .append(r.extra.get("rss_held_mb")).append(" MiB | ").append(r.extra.get("rss_per_connection_kib"))
+                .append(" KiB | ").append(r.extra.containsKey("heap_live_per_connection_kib") ?
+                r.extra.get("heap_live_per_connection_kib") + " KiB" : "-").append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void sustained(final StringBuilder md, final List<ScenarioResult> results)
+    {
+        for (final ScenarioResult r : results)
+        {
+            if (!r.scenario.equals("sustained") || !r.extra.containsKey("intervals"))
+            {
+                continue;
+            }
+            md.append("### Sustained, per interval: ").append(r.target).append("\n\n");
+            if (r.extra.containsKey("heap_live_before_mb"))
+            {
+                md.append("Live heap after a full GC: ").append(r.extra.get("heap_live_before_mb"))
+                    .append(" MiB before, ").append(r.extra.get("heap_live_after_mb")).append(" MiB after; RSS after ")
+                    .append(r.extra.get("rss_after_full_gc_mb")).append(" MiB.\n\n");
+            }
+            md.append("| t (s) | msg/s | deliveries/s | " +
+                "p50 | p99 | max | publish p99 | RSS |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (final Map<String, Object> row : (List<Map<String, Object>>)r.extra.get("intervals"))
+            {
+                final ScenarioResult.Latency l = (ScenarioResult.Latency)row.get("latency");
+                final ScenarioResult.Latency pl = (ScenarioResult.Latency)row.get("publish_latency");
+                md.append("| ").append(row.get("t_s")).append(" | ")
+                    .append(String.format(Locale.ROOT, "%,d", (Long)row.get("msg_s"))).append(" | ")
+                    .append(String.format(Locale.ROOT, "%,d", (Long)row.get("deliveries_s"))).append(" | ")
+                    .append(ms(l == null ? -1 : l.p50())).append(" | ").append(ms(l == null ? -1 : l.p99()))
+                    .append(" | ").append(ms(l == null ? -1 : l.max())).append(" | ")
+                    .append(ms(pl == null ? -1 : pl.p99())).append(" | ")
+                    .append(row.get("rss_mb") == null ? "-" : row.get("rss_mb") + " MiB").append(" |\n");
+            }
+            md.append('\n');
+        }
+    }
+
+    private static String rate(final ScenarioResult r)
+    {
+        return String.format(Locale.ROOT, "%,.0f %s", r.throughput, r.unit);
+    }
+
+    static String ms(final double value)
+    {
+        if (value < 0)
+        {
+            return "-";
+        }
+        return String.format(Locale.ROOT, value < 10 ? "%.3f ms" : "%.1f ms", value);
+    }
+
+    static void writeJson(final Path file, final Map<String, Object> run, final List<ScenarioResult> results)
+        throws IOException
+    {
+        final List<Object> list = new ArrayList<>();
+        for (final ScenarioResult r : results)
+        {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("scenario", r.scenario);
+            m.put("target", r.target);
+            m.put("throughput", r.throughput);
+            m.put("unit", r.unit);
+            m.put("operations", r.operations);
+            m.put("duration_ms", r.durationNanos / 1e6);
+            m.put("latency_of", r.latencyOf);
+            m.put("latency_ms", r.latency);
+            m.put("expected", r.expected);
+            m.put("delivered", r.delivered);
+            m.put("errors", r.errors);
+            m.put("error_detail", r.errorDetail);
+            final Seed.Row seed = Seed.ROWS.get(r.scenario);
+            m.put("vs_seed", seed == null ? null : r.throughput / seed.throughput());
+            final ScenarioResult c = ceiling(results, r.scenario);
+            m.put("share_of_ceiling", c == null || c.throughput <= 0 ? null : r.throughput / c.throughput);
+            m.put("note", r.note);
+            m.put("extra", r.extra);
+            list.add(m);
+        }
+        final Map<String, Object> root = new LinkedHashMap<>();
+        root.put("run", run);
+        root.put("results", list);
+        final StringBuilder sb = new StringBuilder(16384);
+        Json.write(sb, root, 0);
+        Files.writeString(file, sb.append('\n'));
+    }
+}

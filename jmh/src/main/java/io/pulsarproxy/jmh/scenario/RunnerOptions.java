@@ -1,0 +1,184 @@
+package io.pulsarproxy.jmh.scenario;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The runner's command line, parsed once.
+ *
+ * @param url          a running gateway to measure, or null to start the gateway jar.
+ * @param scale        multiplier of every message count.
+ * @param only         scenarios to run, in the runner's order; empty for all.
+ * @param durationMs   length of the sustained scenario.
+ * @param intervalMs   reporting interval of the sustained scenario.
+ * @param warmupMs     warm-up per target before the scenarios.
+ * @param out          the JSON file; the markdown report goes beside it.
+ * @param nchan        whether to run Nchan side by side.
+ * @param ceiling      whether to measure the runner's ceiling.
+ * @param gatewayJar   the gateway jar to start.
+ * @param gatewayJvm   JVM options for the gateway process.
+ * @param nchanScript  the script that starts and stops nginx + Nchan.
+ * @param wsThreads    selector threads of the WebSocket clients.
+ * @param window       WebSocket handshakes in progress at once.
+ * @param payloadPad   filler bytes in each payload.
+ * @param logs         where the started processes write their logs.
+ * @param quietMs      the longest wait, before each scenario, for other processes to leave the cores alone.
+ * @param retries      how many times a scenario disturbed by other processes is measured again.
+ */
+public record RunnerOptions(
+    String url,
+    int scale,
+    List<String> only,
+    long durationMs,
+    long intervalMs,
+    long warmupMs,
+    Path out,
+    boolean nchan,
+    boolean ceiling,
+    Path gatewayJar,
+    List<String> gatewayJvm,
+    Path nchanScript,
+    int wsThreads,
+    int window,
+    int payloadPad,
+    Path logs,
+    long quietMs,
+    int retries)
+{
+    /** Every scenario, in the order they run. */
+    public static final List<String> SCENARIOS = List.of("single", "bulk", "concurrent", "ws-subscribe", "e2e",
+        "broadcast", "large-batches", "fanout-1k", "hold-10k", "sustained");
+
+    /** The usage text. */
+    public static final String USAGE = String.join("\n",
+        "usage: java -cp jmh/target/benchmarks.jar io.pulsarproxy.jmh.scenario.ScenarioRunner [options]",
+        "  --url URL            measure a running gateway (loopback only) instead of starting gateway/target/pulsar-proxy.jar",
+        "  --scale K            multiply every message count by K (default 1)",
+        "  --only a,b           run only these scenarios: " + String.join(",", SCENARIOS),
+        "  --duration 20s       length of the sustained scenario (ms, s or m)",
+        "  --interval 5s        reporting interval of the sustained scenario",
+        "  --warmup 4s          warm-up per target before measuring (0 to skip)",
+        "  --out FILE           JSON results (default jmh/target/bench-results.json; FILE.md gets the markdown)",
+        "  --nchan              also run nginx + Nchan side by side (jmh/nchan/nchan.sh)",
+        "  --no-ceiling         skip the runner-ceiling measurement",
+        "  --gateway-jar PATH   default gateway/target/pulsar-proxy.jar",
+        "  --gateway-jvm 'ARGS' JVM options for the started gateway (default none)",
+        "  --nchan-script PATH  default jmh/nchan/nchan.sh",
+        "  --ws-threads N       WebSocket client selector threads (default 1)",
+        "  --window N           WebSocket handshakes in flight at once (default 256)",
+        "  --payload N          filler bytes per payload (default 64; payload about N+44 bytes)",
+        "  --logs DIR           logs of the started processes (default jmh/target/bench-logs)",
+        "  --quiet 2s           before each scenario, wait up to this long for other processes to go idle",
+        "  --retries 1          measure a scenario again when other processes took > 50% of a core during it");
+
+    /**
+     * Parses the command line.
+     *
+     * @param args the arguments.
+     * @return the options.
+     * @throws IllegalArgumentException on a bad or unknown option.
+     */
+    public static RunnerOptions parse(final String[] args)
+    {
+        String url = null;
+        int scale = 1;
+        List<String> only = List.of();
+        long duration = 20_000;
+        long interval = 5_000;
+        long warmup = 4_000;
+        Path out = Path.of("jmh/target/bench-results.json");
+        boolean nchan = false;
+        boolean ceiling = true;
+        Path jar = Path.of("gateway/target/pulsar-proxy.jar");
+        List<String> jvm = List.of();
+        Path script = Path.of("jmh/nchan/nchan.sh");
+        int wsThreads = 1;
+        int window = 256;
+        int pad = 64;
+        Path logs = Path.of("jmh/target/bench-logs");
+        long quiet = 2_000;
+        int retries = 1;
+        for (int i = 0; i < args.length; i++)
+        {
+            final String a = args[i];
+            switch (a)
+            {
+                case "--url" -> url = value(args, ++i, a);
+                case "--scale" -> scale = Integer.parseInt(value(args, ++i, a));
+                case "--only" -> only = new ArrayList<>(Arrays.asList(value(args, ++i, a).split(",")));
+                case "--duration" -> duration = millis(value(args, ++i, a));
+                case "--interval" -> interval = millis(value(args, ++i, a));
+                case "--warmup" -> warmup = millis(value(args, ++i, a));
+                case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--nchan" -> nchan = true;
+                case "--no-ceiling" -> ceiling = false;
+                case "--gateway-jar" -> jar = Path.of(value(args, ++i, a));
+                case "--gateway-jvm" -> jvm = Arrays.asList(value(args, ++i, a).trim().split("\\s+"));
+                case "--nchan-script" -> script = Path.of(value(args, ++i, a));
+                case "--ws-threads" -> wsThreads = Integer.parseInt(value(args, ++i, a));
+                case "--window" -> window = Integer.parseInt(value(args, ++i, a));
+                case "--payload" -> pad = Integer.parseInt(value(args, ++i, a));
+                case "--logs" -> logs = Path.of(value(args, ++i, a));
+                case "--quiet" -> quiet = millis(value(args, ++i, a));
+                case "--retries" -> retries = Integer.parseInt(value(args, ++i, a));
+                case "--help", "-h" -> throw new IllegalArgumentException(USAGE);
+                default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+            }
+        }
+        for (final String name : only)
+        {
+            if (!SCENARIOS.contains(name))
+            {
+                throw new IllegalArgumentException("unknown scenario " + name + "; known: " + SCENARIOS);
+            }
+        }
+        if (scale < 1 || wsThreads < 1 || window < 1 || pad < 0 || duration < 1000 || interval < 500)
+        {
+            throw new IllegalArgumentException("scale, ws-threads, window >= 1; duration >= 1s; interval >= 0.5s");
+        }
+        return new RunnerOptions(url, scale, List.copyOf(only), duration, interval, warmup, out, nchan, ceiling, jar,
+            jvm.isEmpty() || jvm.get(0).isEmpty() ? List.of() : List.copyOf(jvm), script, wsThreads, window, pad, logs,
+            quiet, Math.max(0, Math.min(5, retries)));
+    }
+
+    /**
+     * Tells whether a scenario is selected.
+     *
+     * @param name the scenario.
+     * @return true if it runs.
+     */
+    public boolean runs(final String name)
+    {
+        return only.isEmpty() || only.contains(name);
+    }
+
+    private static String value(final String[] args, final int i, final String option)
+    {
+        if (i >= args.length)
+        {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    static long millis(final String text)
+    {
+        final String t = text.trim().toLowerCase(Locale.ROOT);
+        if (t.endsWith("ms"))
+        {
+            return Long.parseLong(t.substring(0, t.length() - 2));
+        }
+        if (t.endsWith("m"))
+        {
+            return Long.parseLong(t.substring(0, t.length() - 1)) * 60_000;
+        }
+        if (t.endsWith("s"))
+        {
+            return (long)(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000);
+        }
+        return (long)(Double.parseDouble(t) * 1000);
+    }
+}

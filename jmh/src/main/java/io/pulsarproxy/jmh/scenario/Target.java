@@ -1,0 +1,228 @@
+package io.pulsarproxy.jmh.scenario;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One system under test: the gateway, the runner's do-nothing ceiling server, or Nchan. Knows its address, its
+ * paths, how its frames look, and the process (tree) whose resident memory to read.
+ * <p>
+ * <b>Note:</b> {@link #close()} stops the process the runner started, if any.
+ */
+public final class Target implements AutoCloseable
+{
+    /** The kinds of target, in the order they are run. */
+    public enum Kind
+    {
+        /** The do-nothing server in a separate process: the runner's own ceiling. */
+        CEILING("ceiling"),
+        /** Pulsar Proxy. */
+        GATEWAY("gateway"),
+        /** nginx + Nchan. */
+        NCHAN("nchan");
+
+        private final String label;
+
+        Kind(final String label)
+        {
+            this.label = label;
+        }
+
+        /**
+         * The name used in reports.
+         *
+         * @return the label.
+         */
+        public String label()
+        {
+            return label;
+        }
+    }
+
+    private final Kind kind;
+    private final String host;
+    private final int port;
+    private final long pid;
+    private final Runnable stop;
+    private final Path log;
+
+    Target(final Kind kind, final String host, final int port, final long pid, final Runnable stop, final Path log)
+    {
+        this.kind = kind;
+        this.host = host;
+        this.port = port;
+        this.pid = pid;
+        this.stop = stop;
+        this.log = log;
+    }
+
+    /**
+     * What this target is.
+     *
+     * @return the kind.
+     */
+    public Kind kind()
+    {
+        return kind;
+    }
+
+    /**
+     * The name used in reports.
+     *
+     * @return the label.
+     */
+    public String label()
+    {
+        return kind.label();
+    }
+
+    String host()
+    {
+        return host;
+    }
+
+    int port()
+    {
+        return port;
+    }
+
+    long pid()
+    {
+        return pid;
+    }
+
+    Path log()
+    {
+        return log;
+    }
+
+    String hostHeader()
+    {
+        return host + ":" + port;
+    }
+
+    boolean gatewayFrames()
+    {
+        return kind != Kind.NCHAN;
+    }
+
+    boolean hasBatchApi()
+    {
+        return kind != Kind.NCHAN;
+    }
+
+    String publishPath(final String topic)
+    {
+        return kind == Kind.NCHAN ? "/pub/" + topic : "/v1/topics/" + topic;
+    }
+
+    String batchPath()
+    {
+        return "/v1/publish";
+    }
+
+    String subscribePath(final String topic)
+    {
+        return kind == Kind.NCHAN ? "/sub/" + topic : "/v1/subscribe?topic=" + topic;
+    }
+
+    /**
+     * Waits until the server itself counts {@code n} subscribers of the topic. The gateway and the ceiling say so in
+     * their {@code subscribed} frame; Nchan answers 101 first and registers the subscriber in its shared memory, so
+     * its channel info is polled.
+     *
+     * @param topic the topic.
+     * @param n     how many subscribers.
+     * @param timeoutMillis the longest wait.
+     * @return true when the count was reached.
+     */
+    boolean awaitServerSubscribers(final String topic, final long n, final long timeoutMillis)
+    {
+        if (kind != Kind.NCHAN)
+        {
+            return true;
+        }
+        final byte[] request = RawHttp.request("GET", publishPath(topic), hostHeader(), null, null);
+        final byte[] withAccept = new String(request, StandardCharsets.US_ASCII)
+            .replace("\r\n\r\n", "\r\nAccept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        try (RawHttp http = new RawHttp(host, port))
+        {
+            while (System.nanoTime() < deadline)
+            {
+                if (http.exchange(withAccept) == 200)
+                {
+                    final String body = http.body();
+                    final int at = body.indexOf("\"subscribers\":");
+                    if (at >= 0 && Long.parseLong(body.substring(at + 14, body.indexOf(',', at)).trim()) >= n)
+                    {
+                        return true;
+                    }
+                }
+                WsClients.sleepMillis(2);
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            System.err.println("nchan channel info failed: " + ex);
+        }
+        return false;
+    }
+
+    /**
+     * Resident memory of the target's process and its descendants (nginx workers), from /proc.
+     *
+     * @return bytes, or -1 when unknown (an external target).
+     */
+    public long rssBytes()
+    {
+        if (pid <= 0)
+        {
+            return -1;
+        }
+        long total = rss(pid);
+        if (total < 0)
+        {
+            return -1;
+        }
+        final List<ProcessHandle> children = ProcessHandle.of(pid).map(h -> h.descendants().toList())
+            .orElse(List.of());
+        for (final ProcessHandle child : children)
+        {
+            total += Math.max(0, rss(child.pid()));
+        }
+        return total;
+    }
+
+    static long rss(final long pid)
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")))
+            {
+                if (line.startsWith("VmRSS:"))
+                {
+                    return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+        return -1;
+    }
+
+    @Override
+    public void close()
+    {
+        if (stop != null)
+        {
+            stop.run();
+        }
+    }
+}
