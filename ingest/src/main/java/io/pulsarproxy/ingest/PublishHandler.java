@@ -140,19 +140,27 @@ public final class PublishHandler implements HttpHandler
                 counters.timedOut.incrementAndGet();
                 IoUtils.safeClose(exchange.getConnection());
             }, config.bodyTimeoutMillis(), TimeUnit.MILLISECONDS);
-            final Receiver receiver = exchange.getRequestReceiver();
-            receiver.setMaxBufferSize((int)Math.min(limit, Integer.MAX_VALUE));
-            receiver.receiveFullBytes(
-                (ex, body) ->
-                {
-                    timeout.remove();
-                    onBody(ex, body, topic, ndjson);
-                },
-                (ex, error) ->
-                {
-                    timeout.remove();
-                    onBodyError(ex, error, limit);
-                });
+            final Receiver.FullBytesCallback received = (ex, body) ->
+            {
+                timeout.remove();
+                onBody(ex, body, topic, ndjson);
+            };
+            final Receiver.ErrorCallback failed = (ex, error) ->
+            {
+                timeout.remove();
+                onBodyError(ex, error, limit);
+            };
+            final long length = exchange.getRequestContentLength();
+            if (length >= 0)
+            {
+                BodyReader.read(exchange, (int)length, received, failed);
+            }
+            else
+            {
+                final Receiver receiver = exchange.getRequestReceiver();
+                receiver.setMaxBufferSize((int)Math.min(limit, Integer.MAX_VALUE));
+                receiver.receiveFullBytes(received, failed);
+            }
         });
     }
 
