@@ -14,6 +14,7 @@ import io.pulsarproxy.pipeline.json.JsonWriter;
 abstract class QueuedSubscriber extends Subscriber
 {
     final Outbound outbound;
+    private final FrameCodec codec;
     final DeliveryCounters counters;
     private final IoThreadFlusher flusher;
 
@@ -23,6 +24,7 @@ abstract class QueuedSubscriber extends Subscriber
         final DeliveryCounters counters,
         final IoThreadFlusher flusher)
     {
+        this.codec = codec;
         this.outbound = new Outbound(codec, config.outboundMaxBytes(), config.slowPolicy());
         this.counters = counters;
         this.flusher = flusher;
@@ -46,6 +48,14 @@ abstract class QueuedSubscriber extends Subscriber
         {
             slowConsumer();
         }
+    }
+
+    @Override
+    public final void onGap(final TopicState topic, final long from, final long to, final String reason)
+    {
+        final JsonWriter frame = new JsonWriter(160);
+        codec.gap(frame, topic, from, to, reason);
+        control(frame);
     }
 
     @Override

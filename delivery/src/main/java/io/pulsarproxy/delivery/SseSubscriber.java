@@ -84,14 +84,6 @@ final class SseSubscriber extends QueuedSubscriber
     }
 
     @Override
-    public void onGap(final TopicState topic, final long from, final long to, final String reason)
-    {
-        final JsonWriter w = new JsonWriter(160);
-        SseCodec.TOPIC_STREAM.gap(w, topic, from, to, reason);
-        control(w);
-    }
-
-    @Override
     public void onUnsubscribed(final byte[] topic, final int offset, final int length)
     {
         // An SSE stream has no unsubscribe: it ends when the client disconnects.

@@ -90,14 +90,6 @@ final class WebSocketSubscriber extends QueuedSubscriber
     }
 
     @Override
-    public void onGap(final TopicState topic, final long from, final long to, final String reason)
-    {
-        final JsonWriter w = new JsonWriter(128);
-        WebSocketCodec.INSTANCE.gap(w, topic, from, to, reason);
-        control(w);
-    }
-
-    @Override
     public void onUnsubscribed(final byte[] topic, final int offset, final int length)
     {
         final JsonWriter w = new JsonWriter(64)
