@@ -1,5 +1,7 @@
 package io.pulsarproxy.delivery;
 
+import io.pulsarproxy.pipeline.LatencyRecorder;
+
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -8,6 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class DeliveryCounters
 {
+    final LatencyRecorder writeLatency;
+
     final AtomicInteger connections = new AtomicInteger();
     final AtomicLong connectionsOpened = new AtomicLong();
     final AtomicLong connectionsRefused = new AtomicLong();
@@ -18,6 +22,24 @@ public final class DeliveryCounters
     final AtomicLong forbidden = new AtomicLong();
     final AtomicLong expired = new AtomicLong();
     final AtomicLong halfOpenClosed = new AtomicLong();
+
+    /**
+     * Creates counters that record no write latency.
+     */
+    public DeliveryCounters()
+    {
+        this(LatencyRecorder.NONE);
+    }
+
+    /**
+     * Creates counters that also receive, per frame write, the time from the oldest message's receipt to the write.
+     *
+     * @param writeLatency the recorder; called on IO threads, must not block.
+     */
+    public DeliveryCounters(final LatencyRecorder writeLatency)
+    {
+        this.writeLatency = writeLatency;
+    }
 
     /**
      * Open WebSocket connections.

@@ -64,6 +64,8 @@ final class Outbound
     private final TopicRanges gaps = new TopicRanges();
     private int gapStart = -1;
     private long droppedMessages;
+    private long oldestQueuedMicros = -1;
+    private long takenOldestMicros = -1;
 
     Outbound(final FrameCodec codec, final int maxBytes, final SlowConsumerPolicy defaultPolicy)
     {
@@ -186,6 +188,8 @@ final class Outbound
         spare = t;
         fillLength = 0;
         inFlight = taken;
+        takenOldestMicros = oldestQueuedMicros;
+        oldestQueuedMicros = -1;
         pending.clear();
         gaps.clear();
         gapStart = -1;
@@ -194,6 +198,16 @@ final class Outbound
             sending = false;
         }
         return taken;
+    }
+
+    /**
+     * Receipt time of the oldest message in what was last taken, for the write-latency histogram.
+     *
+     * @return microseconds since the epoch, or -1 when it held no message.
+     */
+    synchronized long takenOldestMicros()
+    {
+        return takenOldestMicros;
     }
 
     /**
@@ -304,6 +318,10 @@ final class Outbound
         final int start = fillLength;
         fillLength = codec.encode(fill, start, topic, seq, timestamp, src, offset, length);
         pending.add(topic, seq, start, fillLength - start);
+        if (oldestQueuedMicros < 0)
+        {
+            oldestQueuedMicros = timestamp;
+        }
     }
 
     private SlowConsumerPolicy policyOf(final TopicState topic)
@@ -456,6 +474,19 @@ final class Outbound
             }
             fill = Arrays.copyOf(fill, capacity);
         }
+    }
+
+    /**
+     * Counts the frames in a taken buffer.
+     */
+    static int frameCount(final byte[] buffer, final int taken)
+    {
+        int frames = 0;
+        for (int at = 0; at < taken; at += HEADER + getInt(buffer, at))
+        {
+            frames++;
+        }
+        return frames;
     }
 
     static int getInt(final byte[] b, final int at)

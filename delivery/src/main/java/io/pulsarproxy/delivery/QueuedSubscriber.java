@@ -1,5 +1,7 @@
 package io.pulsarproxy.delivery;
 
+import io.pulsarproxy.pipeline.EpochClock;
+import io.pulsarproxy.pipeline.LatencyRecorder;
 import io.pulsarproxy.pipeline.Subscriber;
 import io.pulsarproxy.pipeline.TopicState;
 import io.pulsarproxy.pipeline.json.JsonWriter;
@@ -17,6 +19,7 @@ abstract class QueuedSubscriber extends Subscriber
     private final FrameCodec codec;
     final DeliveryCounters counters;
     private final IoThreadFlusher flusher;
+    private final LatencyRecorder writeLatency;
 
     QueuedSubscriber(
         final FrameCodec codec,
@@ -24,6 +27,7 @@ abstract class QueuedSubscriber extends Subscriber
         final DeliveryCounters counters,
         final IoThreadFlusher flusher)
     {
+        this.writeLatency = counters.writeLatency;
         this.codec = codec;
         this.outbound = new Outbound(codec, config.outboundMaxBytes(), config.slowPolicy());
         this.counters = counters;
@@ -77,6 +81,19 @@ abstract class QueuedSubscriber extends Subscriber
         if (outbound.appendControl(frame) == Outbound.OVERFLOW)
         {
             slowConsumer();
+        }
+    }
+
+    /**
+     * Records, when a write is handed to the socket, how long its oldest message took from receipt; runs on the IO
+     * thread once per write.
+     */
+    final void recordWrite()
+    {
+        final long oldest = outbound.takenOldestMicros();
+        if (oldest >= 0)
+        {
+            writeLatency.recordMicros(EpochClock.micros() - oldest);
         }
     }
 

@@ -154,11 +154,7 @@ final class SseSubscriber extends QueuedSubscriber
             return;
         }
         final byte[] buffer = outbound.taken();
-        int frames = 0;
-        for (int at = 0; at < taken; at += Outbound.HEADER + Outbound.getInt(buffer, at))
-        {
-            frames++;
-        }
+        final int frames = Outbound.frameCount(buffer, taken);
         final ByteBuffer[] buffers = new ByteBuffer[frames];
         int i = 0;
         for (int at = 0; at < taken; )
@@ -169,6 +165,7 @@ final class SseSubscriber extends QueuedSubscriber
         }
         writing = buffers;
         counters.framesSent.addAndGet(frames);
+        recordWrite();
         writeMore();
     }
 

@@ -1,6 +1,7 @@
 package io.pulsarproxy.delivery;
 
 import io.pulsarproxy.pipeline.Pipeline;
+import io.pulsarproxy.pipeline.LatencyRecorder;
 import io.pulsarproxy.pipeline.MessageEvent;
 import io.undertow.Handlers;
 import io.undertow.server.HttpHandler;
@@ -41,7 +42,7 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
 
     private final Pipeline pipeline;
     private final DeliveryConfig config;
-    private final DeliveryCounters counters = new DeliveryCounters();
+    private final DeliveryCounters counters;
     private final Set<WebSocketSubscriber> sessions = ConcurrentHashMap.newKeySet();
     private final Map<Executor, IoThreadFlusher> flushers = IoThreadFlusher.newRegistry();
     private final HttpHandler handshake;
@@ -54,8 +55,21 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
      */
     public SubscribeEndpoint(final Pipeline pipeline, final DeliveryConfig config)
     {
+        this(pipeline, config, LatencyRecorder.NONE);
+    }
+
+    /**
+     * Creates the endpoint, recording for every frame write the time since its oldest message was received.
+     *
+     * @param pipeline     where subscriptions go.
+     * @param config       limits and the slow-consumer policy.
+     * @param writeLatency receives write latencies on the IO threads; must not block.
+     */
+    public SubscribeEndpoint(final Pipeline pipeline, final DeliveryConfig config, final LatencyRecorder writeLatency)
+    {
         this.pipeline = pipeline;
         this.config = config;
+        this.counters = new DeliveryCounters(writeLatency);
         this.handshake = Handlers.websocket(this);
     }
 

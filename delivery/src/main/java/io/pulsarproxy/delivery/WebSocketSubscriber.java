@@ -181,11 +181,7 @@ final class WebSocketSubscriber extends QueuedSubscriber
             return;
         }
         final byte[] buffer = outbound.taken();
-        int frames = 0;
-        for (int at = 0; at < taken; at += Outbound.HEADER + Outbound.getInt(buffer, at))
-        {
-            frames++;
-        }
+        final int frames = Outbound.frameCount(buffer, taken);
         framesInFlight = frames;
         for (int at = 0; at < taken; )
         {
@@ -194,6 +190,7 @@ final class WebSocketSubscriber extends QueuedSubscriber
             at += Outbound.HEADER + length;
         }
         counters.framesSent.addAndGet(frames);
+        recordWrite();
     }
 
     private void afterSend()

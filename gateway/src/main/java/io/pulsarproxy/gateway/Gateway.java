@@ -62,7 +62,7 @@ public final class Gateway implements AutoCloseable
     {
         this.config = config;
         this.pipeline = new Pipeline(config.pipeline(), metrics);
-        this.subscribe = new SubscribeEndpoint(pipeline, config.delivery());
+        this.subscribe = new SubscribeEndpoint(pipeline, config.delivery(), metrics::recordWrite);
         this.sse = new SseEndpoint(pipeline, config.delivery(), subscribe);
         metrics.bind(pipeline, ingestCounters, subscribe.counters(), accessCounters);
 

@@ -38,6 +38,7 @@ final class GatewayMetrics implements LatencyRecorder
 {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer deliveryLatency;
+    private final Timer writeLatency;
     private final DistributionSummary batchSizes;
     private final AtomicLongArray responses = new AtomicLongArray(6);
 
@@ -45,6 +46,12 @@ final class GatewayMetrics implements LatencyRecorder
     {
         deliveryLatency = Timer.builder("pulsar.delivery.latency")
             .description("Time from a message's receipt to its hand-off to every subscriber's outbound buffer")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(1_000))
+            .maximumExpectedValue(Duration.ofSeconds(10))
+            .register(registry);
+        writeLatency = Timer.builder("pulsar.write.latency")
+            .description("Time from the receipt of the oldest message in a frame to the frame's hand-off to the socket")
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofNanos(1_000))
             .maximumExpectedValue(Duration.ofSeconds(10))
@@ -67,6 +74,16 @@ final class GatewayMetrics implements LatencyRecorder
     public void recordMicros(final long micros)
     {
         deliveryLatency.record(Math.max(0, micros), TimeUnit.MICROSECONDS);
+    }
+
+    /**
+     * Records one frame write's latency; called on IO threads.
+     *
+     * @param micros microseconds from the oldest message's receipt to the write.
+     */
+    void recordWrite(final long micros)
+    {
+        writeLatency.record(Math.max(0, micros), TimeUnit.MICROSECONDS);
     }
 
     void recordBatch(final long messages)

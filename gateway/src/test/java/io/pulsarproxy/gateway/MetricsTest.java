@@ -36,6 +36,9 @@ class MetricsTest
         "pulsar_delivery_latency_seconds_count",
         "pulsar_delivery_latency_seconds_sum",
         "pulsar_delivery_latency_seconds_max",
+        "pulsar_write_latency_seconds_bucket",
+        "pulsar_write_latency_seconds_count",
+        "pulsar_write_latency_seconds_sum",
         "pulsar_routed_messages_total",
         "pulsar_deliveries_total",
         "pulsar_replayed_messages_total",
@@ -194,6 +197,10 @@ class MetricsTest
                 "pulsar_delivery_latency_seconds_sum"), "latency sum did not grow");
             assertTrue(after.value("pulsar_frames_sent_total") >= before.value("pulsar_frames_sent_total") + 2,
                 "frames sent did not grow");
+            // One write-latency record per write, each write carrying one or more frames, to each of 2 subscribers.
+            final double writes = delta(before, after, "pulsar_write_latency_seconds_count");
+            assertTrue(writes >= 2 && writes <= delta(before, after, "pulsar_frames_sent_total"),
+                "write latency recorded " + writes + " times");
             assertEquals(1, after.value("pulsar_topics"));
             assertEquals(2, after.value("pulsar_subscriptions"));
             assertEquals(2, after.value("pulsar_connections"));
@@ -207,6 +214,7 @@ class MetricsTest
             delta(before, after, "pulsar_deliveries_total") >= 2 * MESSAGES &&
             delta(before, after, "pulsar_ingest_batch_size_messages_count") >= MESSAGES &&
             delta(before, after, "pulsar_delivery_latency_seconds_count") >= MESSAGES &&
+            delta(before, after, "pulsar_write_latency_seconds_count") >= 2 &&
             delta(before, after, "pulsar_http_responses_total", "class", "2xx") >= MESSAGES + scrapes;
     }
 
