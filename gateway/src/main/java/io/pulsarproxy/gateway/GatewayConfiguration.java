@@ -189,26 +189,9 @@ public record GatewayConfiguration(
         {
             throw new ConfigException(HOST_PROP_NAME + " must not be empty");
         }
-        final WaitStrategyType waitStrategy;
-        try
-        {
-            waitStrategy = WaitStrategyType.parse(r.string(WAIT_STRATEGY_PROP_NAME, "blocking"));
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new ConfigException(WAIT_STRATEGY_PROP_NAME + "=" + properties.getProperty(WAIT_STRATEGY_PROP_NAME) +
-                ": " + ex.getMessage());
-        }
-        final SlowConsumerPolicy slowPolicy;
-        try
-        {
-            slowPolicy = SlowConsumerPolicy.parse(r.string(SLOW_POLICY_PROP_NAME, "drop"));
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new ConfigException(SLOW_POLICY_PROP_NAME + "=" + properties.getProperty(SLOW_POLICY_PROP_NAME) +
-                ": " + ex.getMessage());
-        }
+        final WaitStrategyType waitStrategy =
+            r.choice(WAIT_STRATEGY_PROP_NAME, "blocking", WaitStrategyType::parse);
+        final SlowConsumerPolicy slowPolicy = r.choice(SLOW_POLICY_PROP_NAME, "drop", SlowConsumerPolicy::parse);
 
         final GatewayConfiguration config = new GatewayConfiguration(
             host,

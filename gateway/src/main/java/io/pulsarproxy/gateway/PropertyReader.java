@@ -23,6 +23,22 @@ final class PropertyReader
         return value == null ? defaultValue : value.trim();
     }
 
+    /**
+     * Reads a value from a fixed set with {@code parse}, which throws IllegalArgumentException naming the choices.
+     */
+    <T> T choice(final String name, final String defaultValue, final java.util.function.Function<String, T> parse)
+    {
+        final String value = string(name, defaultValue);
+        try
+        {
+            return parse.apply(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ConfigException(name + "=" + value + ": " + ex.getMessage());
+        }
+    }
+
     String optional(final String name)
     {
         final String value = properties.getProperty(name);
