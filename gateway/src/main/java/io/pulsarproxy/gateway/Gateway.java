@@ -10,6 +10,8 @@ import io.pulsarproxy.ingest.IngestCounters;
 import io.pulsarproxy.ingest.Problem;
 import io.pulsarproxy.ingest.PublishHandler;
 import io.pulsarproxy.ingest.PublishLimiter;
+import io.pulsarproxy.engine.redis.RedisEngine;
+import io.pulsarproxy.pipeline.Engine;
 import io.pulsarproxy.pipeline.Pipeline;
 import io.pulsarproxy.pipeline.TopicName;
 import io.undertow.Handlers;
@@ -49,6 +51,7 @@ public final class Gateway implements AutoCloseable
     private final GatewayConfiguration config;
     private final GatewayMetrics metrics = new GatewayMetrics();
     private final Pipeline pipeline;
+    private final Engine engine;
     private final SubscribeEndpoint subscribe;
     private final SseEndpoint sse;
     private final IngestCounters ingestCounters = new IngestCounters(metrics::recordBatch);
@@ -61,10 +64,16 @@ public final class Gateway implements AutoCloseable
     private Gateway(final GatewayConfiguration config)
     {
         this.config = config;
-        this.pipeline = new Pipeline(config.pipeline(), metrics);
+        this.engine = config.engine().redis() ?
+            new RedisEngine(config.engine().redisSettings(config.historySize(), config.idempotencyWindow())) : null;
+        this.pipeline = new Pipeline(config.pipeline(), metrics, engine);
         this.subscribe = new SubscribeEndpoint(pipeline, config.delivery(), metrics::recordWrite);
         this.sse = new SseEndpoint(pipeline, config.delivery(), subscribe);
         metrics.bind(pipeline, ingestCounters, subscribe.counters(), accessCounters);
+        if (engine != null)
+        {
+            metrics.bindEngine(engine.counters(), engine::isAvailable);
+        }
 
         final SecuritySettings security = config.security();
         final TokenVerifier verifier = TokenVerifier.create(security.jwtSecret(), security.jwtPublicKey(),
@@ -145,6 +154,19 @@ public final class Gateway implements AutoCloseable
             LOG.info("authentication: JWT, {}", verifier.description());
         }
 
+        if (engine != null)
+        {
+            try
+            {
+                engine.start();
+            }
+            catch (final RuntimeException ex)
+            {
+                engine.close();
+                throw new IllegalStateException("cannot reach Redis at " +
+                    EngineSettings.masked(config.engine().redisUri()) + ": " + ex.getMessage(), ex);
+            }
+        }
         pipeline.start();
         server.start();
         this.port = ((InetSocketAddress)server.getListenerInfo().get(0).getAddress()).getPort();
@@ -216,11 +238,11 @@ public final class Gateway implements AutoCloseable
     /**
      * Tells whether the gateway takes traffic.
      *
-     * @return true while the pipeline runs and shutdown has not begun.
+     * @return true while the pipeline runs, the engine (if shared) can store, and shutdown has not begun.
      */
     public boolean isReady()
     {
-        return !closed && pipeline.isRunning() && !gate.isClosed();
+        return !closed && pipeline.isRunning() && !gate.isClosed() && (engine == null || engine.isAvailable());
     }
 
     /**
@@ -278,6 +300,10 @@ public final class Gateway implements AutoCloseable
         if (!pipeline.shutdown(timeout, TimeUnit.MILLISECONDS))
         {
             LOG.warn("ring did not drain within {} ms; stages halted", timeout);
+        }
+        if (engine != null)
+        {
+            engine.close();
         }
         LOG.info("ring drained; closing {} subscriber connections with {}",
             subscribe.counters().connections(), CLOSE_GOING_AWAY);

@@ -44,6 +44,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param security              authentication, rate limits, origins.
  * @param http                  server hygiene, TLS, access log.
  * @param consoleEnabled        whether {@code GET /} serves the web console.
+ * @param engine                in-memory or Valkey/Redis sequencing and history.
  * @param epoch                 the id of the topic sequences of this process.
  */
 public record GatewayConfiguration(
@@ -75,6 +76,7 @@ public record GatewayConfiguration(
     SecuritySettings security,
     HttpSettings http,
     boolean consoleEnabled,
+    EngineSettings engine,
     String epoch)
 {
     /** Address to bind. */
@@ -166,6 +168,16 @@ public record GatewayConfiguration(
     public static final String ACCESS_LOG_PROP_NAME = "proxy.access.log";
     /** Web console at {@code GET /}. */
     public static final String CONSOLE_ENABLED_PROP_NAME = "proxy.console.enabled";
+    /** Where seqs and history live: {@code memory} or {@code redis}. */
+    public static final String ENGINE_PROP_NAME = "proxy.engine";
+    /** The Valkey/Redis server. */
+    public static final String REDIS_URI_PROP_NAME = "proxy.redis.uri";
+    /** Redis command timeout. */
+    public static final String REDIS_TIMEOUT_PROP_NAME = "proxy.redis.timeout.ms";
+    /** First part of every Redis key and channel. */
+    public static final String REDIS_PREFIX_PROP_NAME = "proxy.redis.prefix";
+    /** Expiry of an idle topic's Redis keys. */
+    public static final String REDIS_TTL_PROP_NAME = "proxy.redis.history.ttl.seconds";
 
     /** Bytes a message adds around its payload in a data frame, beyond its topic; used to check the outbound bound. */
     static final int FRAME_OVERHEAD_BYTES = 128;
@@ -240,6 +252,12 @@ public record GatewayConfiguration(
                 r.string(TLS_TYPE_PROP_NAME, "PKCS12"),
                 r.bool(ACCESS_LOG_PROP_NAME, false)),
             r.bool(CONSOLE_ENABLED_PROP_NAME, true),
+            new EngineSettings(
+                r.string(ENGINE_PROP_NAME, EngineSettings.MEMORY),
+                r.string(REDIS_URI_PROP_NAME, "redis://127.0.0.1:6379"),
+                r.integer(REDIS_TIMEOUT_PROP_NAME, 2000, 10, 600_000),
+                r.string(REDIS_PREFIX_PROP_NAME, "pulsar"),
+                r.integer(REDIS_TTL_PROP_NAME, 0, 0, Integer.MAX_VALUE / 1000)),
             newEpoch());
         config.checkCombinations();
         return config;
@@ -376,6 +394,12 @@ public record GatewayConfiguration(
         line(sb, TLS_TYPE_PROP_NAME, http.tlsKeystoreType());
         line(sb, ACCESS_LOG_PROP_NAME, http.accessLog());
         line(sb, CONSOLE_ENABLED_PROP_NAME, consoleEnabled);
+        line(sb, ENGINE_PROP_NAME, engine.kind());
+        final String unused = engine.redis() ? "" : " (unused by the memory engine)";
+        line(sb, REDIS_URI_PROP_NAME, EngineSettings.masked(engine.redisUri()) + unused);
+        line(sb, REDIS_TIMEOUT_PROP_NAME, engine.timeoutMillis() + unused);
+        line(sb, REDIS_PREFIX_PROP_NAME, engine.prefix() + unused);
+        line(sb, REDIS_TTL_PROP_NAME, engine.ttlSeconds() + unused);
         sb.append("  (epoch ").append(epoch).append(")");
         return sb.toString();
     }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.pulsarproxy.pipeline.EngineCounters;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -126,6 +127,7 @@ final class GatewayMetrics implements LatencyRecorder
         rejected(ingest, "forbidden", IngestCounters::forbidden);
         rejected(ingest, "rate_limited", IngestCounters::rateLimited);
         rejected(ingest, "body_timeout", IngestCounters::timedOut);
+        rejected(ingest, "engine_unavailable", IngestCounters::engineUnavailable);
 
         Gauge.builder("pulsar.ring.remaining.capacity", pipeline, Pipeline::remainingCapacity)
             .description("Free slots in the ring").register(registry);
@@ -173,6 +175,48 @@ final class GatewayMetrics implements LatencyRecorder
             .description("Requests refused by a rate limit").tag("kind", "publish").register(registry);
         FunctionCounter.builder("pulsar.rate.limited", access, AccessHandler.AccessCounters::connectRateLimited)
             .description("Requests refused by a rate limit").tag("kind", "connect").register(registry);
+    }
+
+    /**
+     * Registers the shared engine's meters: store round trips and their sizes, reconnects, refills and losses.
+     *
+     * @param engine    the engine's counters.
+     * @param available whether the engine can store right now.
+     */
+    void bindEngine(final EngineCounters engine, final java.util.function.BooleanSupplier available)
+    {
+        final Timer roundTrip = Timer.builder("pulsar.engine.round.trip")
+            .description("Time from sending a batch to the store to its answer")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(10_000))
+            .maximumExpectedValue(Duration.ofSeconds(10))
+            .register(registry);
+        final DistributionSummary batch = DistributionSummary.builder("pulsar.engine.batch.size")
+            .description("Messages stored per round trip")
+            .baseUnit("messages")
+            .serviceLevelObjectives(1, 10, 50, 100, 1_000, 10_000)
+            .register(registry);
+        engine.roundTripRecorder((nanos, messages) ->
+        {
+            roundTrip.record(nanos, TimeUnit.NANOSECONDS);
+            batch.record(messages);
+        });
+        counter("pulsar.engine.stored.messages", engine, e -> e.storedMessages.get(), "Messages stored by the engine");
+        counter("pulsar.engine.store.failures", engine, e -> e.storeFailures.get(),
+            "Messages the engine could not store (answered 503)");
+        counter("pulsar.engine.reconnects", engine, e -> e.reconnects.get(),
+            "Times the engine's feed connection came back");
+        counter("pulsar.engine.live.messages", engine, e -> e.liveMessages.get(),
+            "Messages received from the engine's live feed");
+        counter("pulsar.engine.fetched.messages", engine, e -> e.fetchedMessages.get(),
+            "Messages fetched from stored history (refills and replays)");
+        counter("pulsar.engine.refills", engine, EngineCounters::refills, "Missed ranges fetched from the store");
+        counter("pulsar.engine.lost.ranges", engine, EngineCounters::lostRanges,
+            "Ranges the store no longer held when needed (sent as gaps)");
+        counter("pulsar.engine.lost.messages", engine, EngineCounters::lostMessages,
+            "Messages in those ranges");
+        Gauge.builder("pulsar.engine.up", available, a -> a.getAsBoolean() ? 1 : 0)
+            .description("1 while the engine can store, else 0").register(registry);
     }
 
     /**

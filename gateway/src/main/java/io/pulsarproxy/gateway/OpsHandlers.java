@@ -50,7 +50,7 @@ final class OpsHandlers
             else
             {
                 Problem.send(exchange, 503, "not-ready", "Not ready",
-                    "the gateway is starting or draining; do not send traffic", -1, 1);
+                    "the gateway is starting, draining, or cannot reach its engine (Redis); do not send traffic", -1, 1);
             }
         };
     }

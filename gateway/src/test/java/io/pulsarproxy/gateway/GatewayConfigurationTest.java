@@ -156,6 +156,33 @@ class GatewayConfigurationTest
     }
 
     @Test
+    void shouldReadTheEngineAndRejectBadRedisSettings()
+    {
+        final GatewayConfiguration memory = load();
+        assertFalse(memory.engine().redis());
+        assertEquals("redis://127.0.0.1:6379", memory.engine().redisUri());
+
+        final GatewayConfiguration redis = load(GatewayConfiguration.ENGINE_PROP_NAME, "redis",
+            GatewayConfiguration.REDIS_URI_PROP_NAME, "redis://:s3cret@cache.internal:6380/0",
+            GatewayConfiguration.REDIS_PREFIX_PROP_NAME, "pp", GatewayConfiguration.REDIS_TTL_PROP_NAME, "3600");
+        assertTrue(redis.engine().redis());
+        assertEquals(3_600_000L, redis.engine().redisSettings(100, 10).ttlMillis());
+        assertEquals("pp", redis.engine().redisSettings(100, 10).prefix());
+        // The password never reaches the printed configuration.
+        assertFalse(redis.toString().contains("s3cret"), redis.toString());
+        assertTrue(redis.toString().contains("cache.internal:6380"), redis.toString());
+
+        assertRejected(GatewayConfiguration.ENGINE_PROP_NAME, GatewayConfiguration.ENGINE_PROP_NAME, "valkey-ish");
+        assertRejected(GatewayConfiguration.REDIS_URI_PROP_NAME, GatewayConfiguration.REDIS_URI_PROP_NAME,
+            "http://127.0.0.1:6379");
+        assertRejected(GatewayConfiguration.REDIS_URI_PROP_NAME, GatewayConfiguration.REDIS_URI_PROP_NAME, "::");
+        assertRejected(GatewayConfiguration.REDIS_PREFIX_PROP_NAME, GatewayConfiguration.REDIS_PREFIX_PROP_NAME,
+            "a{b}");
+        assertRejected(GatewayConfiguration.REDIS_TIMEOUT_PROP_NAME, GatewayConfiguration.REDIS_TIMEOUT_PROP_NAME,
+            "0");
+    }
+
+    @Test
     void shouldRejectBadCombinations()
     {
         final ConfigException batch = assertRejected(MAX_BATCH_MESSAGES_PROP_NAME,

@@ -15,6 +15,7 @@ public final class IngestCounters
     final AtomicLong invalid = new AtomicLong();
     final AtomicLong ringFull = new AtomicLong();
     final AtomicLong rejected = new AtomicLong();
+    final AtomicLong engineUnavailable = new AtomicLong();
     final AtomicLong forbidden = new AtomicLong();
     final AtomicLong timedOut = new AtomicLong();
     final AtomicLong rateLimited = new AtomicLong();
@@ -122,6 +123,16 @@ public final class IngestCounters
     public long rateLimited()
     {
         return rateLimited.get();
+    }
+
+    /**
+     * Requests answered 503 because the shared engine (Redis) could not store them.
+     *
+     * @return the count since start.
+     */
+    public long engineUnavailable()
+    {
+        return engineUnavailable.get();
     }
 
     /**

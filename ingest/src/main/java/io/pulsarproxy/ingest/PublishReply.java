@@ -46,6 +46,12 @@ final class PublishReply extends PublishRequest implements Runnable
                 Problem.send(exchange, 503, "too-many-topics", "Too many topics",
                     "the gateway holds its maximum number of topics; nothing of this request was published", -1, 5);
                 break;
+            case MessageEvent.STATUS_ENGINE_UNAVAILABLE:
+                counters.engineUnavailable.incrementAndGet();
+                Problem.send(exchange, 503, "engine-unavailable", "Engine unavailable",
+                    "the gateway could not store this request in Redis; nothing of it was acknowledged. Retry; with " +
+                    "an \"id\" per message a retry cannot publish twice", -1, 1);
+                break;
             default:
                 counters.rejected.incrementAndGet();
                 Problem.send(exchange, 500, "internal-error", "Internal error",
@@ -60,15 +66,22 @@ final class PublishReply extends PublishRequest implements Runnable
         final JsonWriter w = new JsonWriter(64 + (topics + duplicateCount()) * 96)
             .raw("{\"accepted\":").number(messageCount())
             .raw(",\"topics\":[");
+        boolean firstEntry = true;
         for (int i = 0; i < topics; i++)
         {
             final TopicState topic = topic(i);
-            if (i > 0)
+            if (firstSeq(i) == 0)
+            {
+                // Every message of this topic was a duplicate: listed below, not here.
+                continue;
+            }
+            if (!firstEntry)
             {
                 w.raw(",");
             }
+            firstEntry = false;
             w.raw("{\"topic\":").string(topic.name())
-                .raw(",\"epoch\":").string(topic.epoch())
+                .raw(",\"epoch\":").string(epoch(i))
                 .raw(",\"first\":").number(firstSeq(i))
                 .raw(",\"last\":").number(lastSeq(i))
                 .raw("}");
@@ -87,7 +100,7 @@ final class PublishReply extends PublishRequest implements Runnable
                 }
                 w.raw("{\"index\":").number(duplicateIndex(i))
                     .raw(",\"topic\":").string(duplicateTopic(i).name())
-                    .raw(",\"epoch\":").string(duplicateTopic(i).epoch())
+                    .raw(",\"epoch\":").string(duplicateEpoch(i))
                     .raw(",\"seq\":").number(duplicateSeq(i))
                     .raw("}");
             }

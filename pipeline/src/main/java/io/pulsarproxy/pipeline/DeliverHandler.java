@@ -58,6 +58,14 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                 case QUERY:
                     onQuery(event.query);
                     break;
+                case REMOTE:
+                    onRemote(event);
+                    break;
+                case FETCH_DONE:
+                case SYNCED:
+                case PATTERN_LISTENING:
+                    onEngineNews(event);
+                    break;
                 default:
                     break;
             }
@@ -87,6 +95,11 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
     private void onMessage(final MessageEvent event)
     {
         final PublishRequest request = event.request;
+        if (event.status == MessageEvent.STATUS_STORING)
+        {
+            // A shared engine stores it and answers the request; it comes back as a REMOTE event to deliver.
+            return;
+        }
         if (event.status == MessageEvent.STATUS_OK)
         {
             final TopicState topic = event.topic;
@@ -137,11 +150,18 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                 else
                 {
                     subscriber.onSubscribed(event.topic, event.seq);
+                    if (event.gapReason != null)
+                    {
+                        subscriber.onGap(event.topic, event.gapFrom, event.gapTo, event.gapReason);
+                    }
                     if (event.from != MessageEvent.NO_FROM)
                     {
                         replay(subscriber, event.topic, event.from, event.seq, event.epochMismatch);
                     }
                 }
+                break;
+            case MessageEvent.STATUS_PARKED:
+                // A shared engine syncs the topic first; the outcome arrives with its SYNCED event.
                 break;
             case MessageEvent.STATUS_TOO_MANY_SUBSCRIPTIONS:
                 subscriber.onSubscribeRefused(event.data, 0, event.topicLength, "too-many-subscriptions",
@@ -159,6 +179,115 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                 subscriber.onSubscribeRefused(event.data, 0, event.topicLength, "internal-error",
                     "the subscription failed inside the gateway; see its log");
                 break;
+        }
+    }
+
+    /**
+     * A message a shared engine stored: to every recipient, or to the one subscriber whose replay fetched it; a gap
+     * route found (a range the store no longer holds, or a restarted sequence) goes first.
+     */
+    private void onRemote(final MessageEvent event)
+    {
+        if (event.gapReason != null)
+        {
+            gap(event);
+        }
+        if (event.status != MessageEvent.STATUS_OK)
+        {
+            return;
+        }
+        final TopicState topic = event.topic;
+        final byte[] data = event.data;
+        final int payloadOffset = event.topicLength;
+        final int payloadLength = event.payloadLength;
+        if (event.subscriber != null)
+        {
+            touch(event.subscriber);
+            event.subscriber.onMessage(topic, event.seq, event.receivedMicros, data, payloadOffset, payloadLength);
+            replayed++;
+            return;
+        }
+        final Subscriber[] recipients = event.recipients;
+        for (int i = 0; i < recipients.length; i++)
+        {
+            final Subscriber subscriber = recipients[i];
+            touch(subscriber);
+            try
+            {
+                subscriber.onMessage(topic, event.seq, event.receivedMicros, data, payloadOffset, payloadLength);
+            }
+            catch (final RuntimeException ex)
+            {
+                counters.stageErrors.incrementAndGet();
+            }
+        }
+        delivered += recipients.length;
+        latency.recordMicros(EpochClock.micros() - event.receivedMicros);
+    }
+
+    /** A fetch's end, a sync or a pattern confirmation: its gap, then the subscriptions it confirmed. */
+    private void onEngineNews(final MessageEvent event)
+    {
+        if (event.gapReason != null)
+        {
+            gap(event);
+        }
+        final java.util.List<PendingSubscribe> completions = event.completions;
+        if (completions == null)
+        {
+            return;
+        }
+        for (int i = 0; i < completions.size(); i++)
+        {
+            final PendingSubscribe pending = completions.get(i);
+            final Subscriber subscriber = pending.subscriber;
+            touch(subscriber);
+            if (pending.pattern != null)
+            {
+                subscriber.onSubscribedPattern(pending.pattern);
+            }
+            else if (pending.status == MessageEvent.STATUS_OK)
+            {
+                subscriber.onSubscribed(pending.topic, pending.seq);
+                if (pending.epochMismatch)
+                {
+                    subscriber.onGap(pending.topic, 1, 0, "epoch");
+                }
+            }
+            else
+            {
+                final byte[] name = pending.topic.nameBytes();
+                subscriber.onSubscribeRefused(name, 0, name.length, "bad-from",
+                    "\"from\" " + pending.from + " is ahead of the topic's next seq in this epoch");
+            }
+        }
+    }
+
+    private void gap(final MessageEvent event)
+    {
+        if (event.subscriber != null)
+        {
+            touch(event.subscriber);
+            event.subscriber.onGap(event.topic, event.gapFrom, event.gapTo, event.gapReason);
+            return;
+        }
+        final Subscriber[] recipients = event.recipients;
+        if (recipients == null)
+        {
+            return;
+        }
+        for (final Subscriber subscriber : recipients)
+        {
+            touch(subscriber);
+            subscriber.onGap(event.topic, event.gapFrom, event.gapTo, event.gapReason);
+        }
+        if ("epoch".equals(event.gapReason))
+        {
+            epochGaps++;
+        }
+        else
+        {
+            historyGaps++;
         }
     }
 
@@ -250,7 +379,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
             }
             try
             {
-                request.onPublished();
+                request.complete();
             }
             catch (final RuntimeException ex)
             {

@@ -33,6 +33,15 @@ public final class MessageEvent
     /** Route found the message's idempotency key in its topic's window: not published again. */
     public static final int STATUS_DUPLICATE = 6;
 
+    /** Route handed the message to the shared engine, which answers its request once the store has answered. */
+    public static final int STATUS_STORING = 7;
+    /** Route holds a subscription until the shared engine has told the topic's seq (or confirmed the pattern). */
+    public static final int STATUS_PARKED = 8;
+    /** Route dropped a remote message: already delivered, or to be fetched in order from the store. */
+    public static final int STATUS_IGNORED = 9;
+    /** The shared engine could not store the request's messages: nothing of it was acknowledged. */
+    public static final int STATUS_ENGINE_UNAVAILABLE = 10;
+
     /** {@link #from} when the subscriber asked for no replay. */
     public static final long NO_FROM = -1;
 
@@ -62,6 +71,17 @@ public final class MessageEvent
     long seq;
     Subscriber[] recipients;
     int status;
+
+    // Shared engine: the epoch of a remote message or sync, the fetch or subscription it answers, a gap route found.
+    String remoteEpoch;
+    Object token;
+    int generation;
+    boolean fetched;
+    boolean resync;
+    long gapFrom;
+    long gapTo;
+    String gapReason;
+    java.util.List<PendingSubscribe> completions;
 
     /**
      * Creates an event whose buffer starts at {@code initialCapacity} bytes and is given up after a message larger
@@ -198,6 +218,129 @@ public final class MessageEvent
     }
 
     /**
+     * Fills this slot with a message the shared engine sequenced and stored; called by the engine's threads.
+     *
+     * @param topicSrc       bytes holding the topic.
+     * @param topicOffset    where the topic starts.
+     * @param topicLength    topic length.
+     * @param seq            the seq the store assigned.
+     * @param epoch          the topic's epoch in the store (null for a fetched message).
+     * @param receivedMicros when the publishing node received it.
+     * @param payloadSrc     bytes holding the payload.
+     * @param payloadOffset  where it starts.
+     * @param payloadLength  its length.
+     * @param fetched        true when it comes from a fetch of stored history, false from the live feed.
+     * @param token          the fetch's token (null for live messages and topic refills).
+     * @param generation     the topic generation the fetch was asked in.
+     */
+    public void setRemote(
+        final byte[] topicSrc,
+        final int topicOffset,
+        final int topicLength,
+        final long seq,
+        final String epoch,
+        final long receivedMicros,
+        final byte[] payloadSrc,
+        final int payloadOffset,
+        final int payloadLength,
+        final boolean fetched,
+        final Object token,
+        final int generation)
+    {
+        ensureCapacity(topicLength + payloadLength);
+        System.arraycopy(topicSrc, topicOffset, data, 0, topicLength);
+        System.arraycopy(payloadSrc, payloadOffset, data, topicLength, payloadLength);
+        resetForEngine(EventType.REMOTE, topicLength);
+        this.payloadLength = payloadLength;
+        this.seq = seq;
+        this.remoteEpoch = epoch;
+        this.receivedMicros = receivedMicros;
+        this.fetched = fetched;
+        this.token = token;
+        this.generation = generation;
+    }
+
+    /**
+     * Fills this slot with the end of a fetch: every stored message up to {@code reached} has been sent.
+     *
+     * @param topic      the topic's bytes (ASCII).
+     * @param reached    the last seq the fetch covered.
+     * @param token      the fetch's token (null for a topic refill).
+     * @param generation the topic generation the fetch was asked in.
+     */
+    public void setFetchDone(final byte[] topic, final long reached, final Object token, final int generation)
+    {
+        copyTopic(topic);
+        resetForEngine(EventType.FETCH_DONE, topic.length);
+        this.seq = reached;
+        this.token = token;
+        this.generation = generation;
+    }
+
+    /**
+     * Fills this slot with a topic's seq and epoch as the store holds them.
+     *
+     * @param topic      the topic's bytes (ASCII).
+     * @param seq        the store's current seq for the topic.
+     * @param epoch      the store's epoch for the topic.
+     * @param generation the topic generation the sync was asked in.
+     * @param resync     true when asked after a reconnect, to find what was missed.
+     */
+    public void setSynced(
+        final byte[] topic, final long seq, final String epoch, final int generation, final boolean resync)
+    {
+        copyTopic(topic);
+        resetForEngine(EventType.SYNCED, topic.length);
+        this.seq = seq;
+        this.remoteEpoch = epoch;
+        this.generation = generation;
+        this.resync = resync;
+    }
+
+    /**
+     * Fills this slot with the confirmation that the engine listens to a pattern.
+     *
+     * @param pattern the pattern's bytes (ASCII).
+     */
+    public void setPatternListening(final byte[] pattern)
+    {
+        copyTopic(pattern);
+        resetForEngine(EventType.PATTERN_LISTENING, pattern.length);
+    }
+
+    /**
+     * Fills this slot with the news that the engine's connection came back.
+     */
+    public void setReconnected()
+    {
+        resetForEngine(EventType.RECONNECTED, 0);
+    }
+
+    private void copyTopic(final byte[] topic)
+    {
+        ensureCapacity(topic.length);
+        System.arraycopy(topic, 0, data, 0, topic.length);
+    }
+
+    private void resetForEngine(final EventType type, final int topicLength)
+    {
+        this.type = type;
+        this.topicLength = topicLength;
+        this.idLength = 0;
+        this.payloadLength = 0;
+        this.request = null;
+        this.lastInRequest = false;
+        this.subscriber = null;
+        this.query = null;
+        this.pattern = null;
+        this.from = NO_FROM;
+        this.fetched = false;
+        this.resync = false;
+        this.token = null;
+        this.remoteEpoch = null;
+    }
+
+    /**
      * What this event asks for.
      *
      * @return the event type.
@@ -328,6 +471,16 @@ public final class MessageEvent
     }
 
     /**
+     * The message's position in its request, from 0.
+     *
+     * @return the index.
+     */
+    public int index()
+    {
+        return index;
+    }
+
+    /**
      * The request a message belongs to.
      *
      * @return the request, or null for other events.
@@ -349,6 +502,10 @@ public final class MessageEvent
         recipients = null;
         pattern = null;
         resumeEpoch = null;
+        remoteEpoch = null;
+        token = null;
+        gapReason = null;
+        completions = null;
         if (data.length > retainCapacity)
         {
             data = EMPTY;

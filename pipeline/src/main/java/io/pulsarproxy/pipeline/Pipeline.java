@@ -33,6 +33,7 @@ public final class Pipeline implements AutoCloseable
     private final RingBuffer<MessageEvent> ring;
     private final PipelineCounters counters = new PipelineCounters();
     private final TopicTable table;
+    private final Engine engine;
     private volatile boolean running;
 
     /**
@@ -53,7 +54,20 @@ public final class Pipeline implements AutoCloseable
      */
     public Pipeline(final PipelineConfig config, final LatencyRecorder latency)
     {
+        this(config, latency, null);
+    }
+
+    /**
+     * Builds the ring and wires the stages around a shared engine; nothing runs until {@link #start()}.
+     *
+     * @param config  the pipeline settings.
+     * @param latency receives each message's time from receipt to hand-off to its subscribers.
+     * @param engine  the shared store that sequences and keeps messages, or null to do both in memory.
+     */
+    public Pipeline(final PipelineConfig config, final LatencyRecorder latency, final Engine engine)
+    {
         this.config = config;
+        this.engine = engine;
         this.disruptor = new Disruptor<>(
             () -> new MessageEvent(config.slotBytes(), config.slotRetainBytes()),
             config.ringSize(),
@@ -65,7 +79,7 @@ public final class Pipeline implements AutoCloseable
 
         final DecodeHandler decode = new DecodeHandler();
         final RouteHandler route = new RouteHandler(
-            table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters);
+            table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters, engine);
         final DeliverHandler deliver = new DeliverHandler(counters, latency);
         if (config.stageThreads() == 1)
         {
@@ -78,6 +92,20 @@ public final class Pipeline implements AutoCloseable
                 .then(stage(route, "route"))
                 .then(stage(deliver, "deliver"));
         }
+        if (engine != null)
+        {
+            engine.bind(this);
+        }
+    }
+
+    /**
+     * The shared engine the pipeline runs with.
+     *
+     * @return the engine, or null when sequencing and history are in memory.
+     */
+    public Engine engine()
+    {
+        return engine;
     }
 
     /**
@@ -172,6 +200,28 @@ public final class Pipeline implements AutoCloseable
         {
             return -1;
         }
+    }
+
+    /**
+     * Claims {@code n} contiguous slots, waiting while the ring is full; for a shared engine's threads, whose input
+     * must not be dropped and whose backlog waits in the store meanwhile. The stages never wait for an engine, so
+     * the ring always drains.
+     *
+     * @param n how many slots, at most the ring size.
+     * @return the sequence of the last claimed slot, or -1 once the pipeline has stopped.
+     */
+    public long claim(final int n)
+    {
+        while (running)
+        {
+            final long hi = tryClaim(n);
+            if (hi >= 0)
+            {
+                return hi;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+        return -1;
     }
 
     /**

@@ -12,15 +12,39 @@ package io.pulsarproxy.pipeline;
  */
 public abstract class PublishRequest
 {
+    private static final java.lang.invoke.VarHandle PENDING;
+    private static final java.lang.invoke.VarHandle COMPLETED;
+
+    static
+    {
+        try
+        {
+            final java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+            PENDING = lookup.findVarHandle(PublishRequest.class, "pending", int.class);
+            COMPLETED = lookup.findVarHandle(PublishRequest.class, "completed", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     private final int messageCount;
+    @SuppressWarnings("unused")
+    private volatile int pending;
+    @SuppressWarnings("unused")
+    private volatile int completed;
 
     int status = MessageEvent.STATUS_OK;
     boolean checked;
+    boolean held;
     private int[] duplicateIndex;
     private TopicState[] duplicateTopic;
+    private String[] duplicateEpoch;
     private long[] duplicateSeq;
     private int duplicateCount;
     private TopicState[] topics;
+    private String[] epochs;
     private long[] first;
     private long[] last;
     private int topicCount;
@@ -35,6 +59,7 @@ public abstract class PublishRequest
         this.messageCount = messageCount;
         final int capacity = Math.min(messageCount, 8);
         this.topics = new TopicState[capacity];
+        this.epochs = new String[capacity];
         this.first = new long[capacity];
         this.last = new long[capacity];
     }
@@ -87,7 +112,19 @@ public abstract class PublishRequest
     }
 
     /**
-     * First seq assigned in topic entry {@code i}.
+     * The epoch of the seqs in topic entry {@code i}.
+     *
+     * @param i entry index.
+     * @return the epoch.
+     */
+    public final String epoch(final int i)
+    {
+        return epochs[i];
+    }
+
+    /**
+     * First seq assigned in topic entry {@code i}; 0 when every message of the entry was a duplicate.
+     *
      *
      * @param i entry index.
      * @return the first seq.
@@ -141,6 +178,17 @@ public abstract class PublishRequest
     }
 
     /**
+     * Epoch of the original of duplicate {@code i}.
+     *
+     * @param i duplicate index.
+     * @return the epoch.
+     */
+    public final String duplicateEpoch(final int i)
+    {
+        return duplicateEpoch[i];
+    }
+
+    /**
      * Seq given to the original of duplicate {@code i}.
      *
      * @param i duplicate index.
@@ -153,43 +201,137 @@ public abstract class PublishRequest
 
     void recordDuplicate(final int index, final TopicState topic, final long seq)
     {
-        if (duplicateIndex == null)
-        {
-            duplicateIndex = new int[4];
-            duplicateTopic = new TopicState[4];
-            duplicateSeq = new long[4];
-        }
-        else if (duplicateCount == duplicateIndex.length)
-        {
-            duplicateIndex = java.util.Arrays.copyOf(duplicateIndex, duplicateCount * 2);
-            duplicateTopic = java.util.Arrays.copyOf(duplicateTopic, duplicateCount * 2);
-            duplicateSeq = java.util.Arrays.copyOf(duplicateSeq, duplicateCount * 2);
-        }
-        duplicateIndex[duplicateCount] = index;
-        duplicateTopic[duplicateCount] = topic;
-        duplicateSeq[duplicateCount] = seq;
-        duplicateCount++;
+        recordDuplicate(index, topic, topic.epoch(), seq);
     }
 
     void record(final TopicState topic, final long seq)
     {
+        final int entry = reserve(topic);
+        if (first[entry] == 0)
+        {
+            first[entry] = seq;
+        }
+        last[entry] = seq;
+    }
+
+    /**
+     * Route: makes sure the receipt has an entry for the topic, so that entries keep the order in which topics first
+     * appear in the request whatever order a shared engine answers in.
+     */
+    int reserve(final TopicState topic)
+    {
         if (topic.lastRequest == this)
         {
-            last[topic.lastRequestIndex] = seq;
-            return;
+            return topic.lastRequestIndex;
         }
         if (topicCount == topics.length)
         {
             final int capacity = topicCount * 2;
             topics = java.util.Arrays.copyOf(topics, capacity);
+            epochs = java.util.Arrays.copyOf(epochs, capacity);
             first = java.util.Arrays.copyOf(first, capacity);
             last = java.util.Arrays.copyOf(last, capacity);
         }
         topic.lastRequest = this;
         topic.lastRequestIndex = topicCount;
         topics[topicCount] = topic;
-        first[topicCount] = seq;
-        last[topicCount] = seq;
+        epochs[topicCount] = topic.epoch();
         topicCount++;
+        return topicCount - 1;
+    }
+
+    /**
+     * Shared engine: records a seq the store assigned to one of this request's messages. The messages of one topic
+     * are stored in order, so the first call for a topic gives its first seq and the last call its last.
+     *
+     * @param topic the topic, which route reserved an entry for.
+     * @param epoch the topic's epoch in the store.
+     * @param seq   the assigned seq.
+     */
+    public final void recordStored(final TopicState topic, final String epoch, final long seq)
+    {
+        for (int i = 0; i < topicCount; i++)
+        {
+            if (topics[i] == topic)
+            {
+                epochs[i] = epoch;
+                if (first[i] == 0)
+                {
+                    first[i] = seq;
+                }
+                last[i] = seq;
+                return;
+            }
+        }
+        throw new IllegalStateException("no receipt entry reserved for " + topic.name());
+    }
+
+    /**
+     * Records a message that was not published again because its idempotency key was known.
+     *
+     * @param index the message's index in the request.
+     * @param topic its topic.
+     * @param epoch the epoch of the original.
+     * @param seq   the original's seq.
+     */
+    public final void recordDuplicate(final int index, final TopicState topic, final String epoch, final long seq)
+    {
+        if (duplicateIndex == null)
+        {
+            duplicateIndex = new int[4];
+            duplicateTopic = new TopicState[4];
+            duplicateEpoch = new String[4];
+            duplicateSeq = new long[4];
+        }
+        else if (duplicateCount == duplicateIndex.length)
+        {
+            duplicateIndex = java.util.Arrays.copyOf(duplicateIndex, duplicateCount * 2);
+            duplicateTopic = java.util.Arrays.copyOf(duplicateTopic, duplicateCount * 2);
+            duplicateEpoch = java.util.Arrays.copyOf(duplicateEpoch, duplicateCount * 2);
+            duplicateSeq = java.util.Arrays.copyOf(duplicateSeq, duplicateCount * 2);
+        }
+        duplicateIndex[duplicateCount] = index;
+        duplicateTopic[duplicateCount] = topic;
+        duplicateEpoch[duplicateCount] = epoch;
+        duplicateSeq[duplicateCount] = seq;
+        duplicateCount++;
+    }
+
+    /**
+     * Shared engine: marks the request failed (nothing acknowledged); the reply says the engine is unavailable.
+     */
+    public final void fail()
+    {
+        status = MessageEvent.STATUS_ENGINE_UNAVAILABLE;
+    }
+
+    /**
+     * Shared engine: one more party must answer before the request completes.
+     */
+    public final void retain()
+    {
+        PENDING.getAndAdd(this, 1);
+    }
+
+    /**
+     * Shared engine: one party has answered; the last one completes the request.
+     */
+    public final void release()
+    {
+        if ((int)PENDING.getAndAdd(this, -1) == 1)
+        {
+            complete();
+        }
+    }
+
+    /**
+     * Calls {@link #onPublished()} once, whichever stage or engine thread gets here first; later calls do nothing.
+     */
+    final void complete()
+    {
+        if (COMPLETED.compareAndSet(this, 0, 1))
+        {
+            onPublished();
+        }
     }
 }

@@ -24,6 +24,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
     private final RingBuffer<MessageEvent> ring;
     private final PipelineCounters counters;
     private final List<PatternSubscription> patterns = new ArrayList<>();
+    private final EngineRoute shared;
     private long routed;
     private long duplicates;
 
@@ -32,13 +33,15 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         final int maxSubscriptionsPerSubscriber,
         final int idempotencyWindow,
         final RingBuffer<MessageEvent> ring,
-        final PipelineCounters counters)
+        final PipelineCounters counters,
+        final Engine engine)
     {
         this.table = table;
         this.maxSubscriptionsPerSubscriber = maxSubscriptionsPerSubscriber;
         this.idempotencyWindow = idempotencyWindow;
         this.ring = ring;
         this.counters = counters;
+        this.shared = engine == null ? null : new EngineRoute(engine, this, table, counters);
     }
 
     @Override
@@ -66,11 +69,30 @@ public final class RouteHandler implements EventHandler<MessageEvent>
                 onQuery(event);
                 event.status = MessageEvent.STATUS_OK;
                 break;
+            case REMOTE:
+                shared.onRemote(event);
+                break;
+            case FETCH_DONE:
+                shared.onFetchDone(event);
+                break;
+            case SYNCED:
+                shared.onSynced(event);
+                break;
+            case PATTERN_LISTENING:
+                shared.onPatternListening(event);
+                break;
+            case RECONNECTED:
+                shared.onReconnected(event);
+                break;
             default:
                 break;
         }
         if (endOfBatch)
         {
+            if (shared != null)
+            {
+                shared.endBatch();
+            }
             counters.routed = routed;
             counters.duplicates = duplicates;
             counters.topics = table.size();
@@ -108,6 +130,13 @@ public final class RouteHandler implements EventHandler<MessageEvent>
             throw new IllegalStateException("topic table full after the request was checked to fit");
         }
         event.topic = topic;
+        if (shared != null)
+        {
+            // The store sequences, deduplicates and answers; the request stays OK unless the store fails it.
+            request.status = MessageEvent.STATUS_OK;
+            shared.onMessage(event, topic);
+            return;
+        }
         if (event.idLength > 0 && idempotencyWindow > 0)
         {
             if (topic.idempotency == null)
@@ -182,8 +211,13 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         return false;
     }
 
+    boolean hasPatterns()
+    {
+        return !patterns.isEmpty();
+    }
+
     /** Finds or creates a topic; a new topic gets every subscriber whose pattern matches it. */
-    private TopicState findOrCreate(final byte[] name, final int length, final long hash)
+    TopicState findOrCreate(final byte[] name, final int length, final long hash)
     {
         final TopicState existing = table.find(name, 0, length, hash);
         if (existing != null)
@@ -207,6 +241,10 @@ public final class RouteHandler implements EventHandler<MessageEvent>
 
     private int onSubscribe(final MessageEvent event)
     {
+        if (shared != null)
+        {
+            return shared.onSubscribe(event, maxSubscriptionsPerSubscriber);
+        }
         final Subscriber subscriber = event.subscriber;
         TopicState topic = table.find(event.data, 0, event.topicLength, event.topicHash);
         final boolean already = topic != null && subscriber.hasExact(topic);
@@ -263,7 +301,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
             }
         });
         counters.subscriptions++;
-        return MessageEvent.STATUS_OK;
+        return shared == null ? MessageEvent.STATUS_OK : shared.onSubscribePattern(subscriber, pattern);
     }
 
     private void onUnsubscribe(final MessageEvent event)
@@ -281,17 +319,38 @@ public final class RouteHandler implements EventHandler<MessageEvent>
                     if (pattern.matches(topic.nameBytes()))
                     {
                         subscriber.uncover(topic);
+                        if (shared != null)
+                        {
+                            shared.released(topic);
+                        }
                     }
                 });
                 counters.subscriptions--;
+                if (shared != null)
+                {
+                    shared.onPatternReleased(pattern);
+                }
             }
             return;
         }
         final TopicState topic = table.find(event.data, 0, event.topicLength, event.topicHash);
-        if (topic != null && subscriber.removeExact(topic))
+        if (topic == null)
         {
-            subscriber.uncover(topic);
+            return;
+        }
+        final Object entry = subscriber.removeExact(topic);
+        if (entry != null)
+        {
+            // Only a live subscription covers the topic; a pending one (still syncing or replaying) does not yet.
+            if (entry == Boolean.TRUE)
+            {
+                subscriber.uncover(topic);
+            }
             counters.subscriptions--;
+            if (shared != null)
+            {
+                shared.onUnsubscribed(topic);
+            }
         }
     }
 
@@ -303,14 +362,38 @@ public final class RouteHandler implements EventHandler<MessageEvent>
             {
                 topic.removeSubscriber(subscriber);
             }
-            subscriber.covered.clear();
         }
         if (subscriber.patterns != null)
         {
             for (final TopicPattern pattern : subscriber.patterns)
             {
                 removePatternSubscription(pattern, subscriber);
+                if (shared != null)
+                {
+                    shared.onPatternReleased(pattern);
+                }
             }
+        }
+        if (shared != null)
+        {
+            if (subscriber.exact != null)
+            {
+                for (final TopicState topic : subscriber.exact.keySet())
+                {
+                    shared.onUnsubscribed(topic);
+                }
+            }
+            if (subscriber.covered != null)
+            {
+                for (final TopicState topic : subscriber.covered.keySet())
+                {
+                    shared.released(topic);
+                }
+            }
+        }
+        if (subscriber.covered != null)
+        {
+            subscriber.covered.clear();
         }
         counters.subscriptions -= subscriber.subscriptionCount();
         subscriber.exact = null;

@@ -22,8 +22,8 @@ public abstract class Subscriber
 {
     /** Route: how many of this subscriber's subscriptions (exact and patterns) cover each topic. */
     Object2IntHashMap<TopicState> covered;
-    /** Route: topics subscribed by exact name. */
-    Map<TopicState, Boolean> exact;
+    /** Route: topics subscribed by exact name; the value is TRUE when live, a PendingSubscribe while pending. */
+    Map<TopicState, Object> exact;
     /** Route: patterns subscribed. */
     List<TopicPattern> patterns;
     /** Deliver: the batch in which this subscriber was last touched. */
@@ -106,16 +106,31 @@ public abstract class Subscriber
 
     void addExact(final TopicState topic)
     {
+        putExact(topic, Boolean.TRUE);
+    }
+
+    void putExact(final TopicState topic, final Object entry)
+    {
         if (exact == null)
         {
             exact = new IdentityHashMap<>();
         }
-        exact.put(topic, Boolean.TRUE);
+        exact.put(topic, entry);
     }
 
-    boolean removeExact(final TopicState topic)
+    Object exactEntry(final TopicState topic)
     {
-        return exact != null && exact.remove(topic) != null;
+        return exact == null ? null : exact.get(topic);
+    }
+
+    /**
+     * Forgets an exact subscription.
+     *
+     * @return the entry it had: TRUE when it was live, a pending subscription, or null when there was none.
+     */
+    Object removeExact(final TopicState topic)
+    {
+        return exact == null ? null : exact.remove(topic);
     }
 
     TopicPattern findPattern(final byte[] src, final int offset, final int length)

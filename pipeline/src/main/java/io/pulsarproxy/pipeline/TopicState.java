@@ -15,8 +15,8 @@ public final class TopicState
     private final byte[] nameBytes;
     private final String name;
     private final long hash;
-    private final String epoch;
-    private final byte[] epochBytes;
+    private String epoch;
+    private byte[] epochBytes;
     private final TopicHistory history;
 
     TopicState next;
@@ -25,6 +25,22 @@ public final class TopicState
     PublishRequest lastRequest;
     int lastRequestIndex;
     IdempotencyWindow idempotency;
+
+    // Shared engine only, all written by route.
+    /** The engine listens to the topic's own channel (some subscriber holds it by exact name). */
+    boolean listening;
+    /** Bumped whenever the topic stops being followed or its sequence restarts: older fetches and syncs are stale. */
+    int generation;
+    /** {@link #seq} is the last seq delivered here, and every later message will reach this node. */
+    boolean synced;
+    /** A fetch of a missed range is in flight; live messages wait in the store meanwhile. */
+    boolean refilling;
+    /** Highest seq seen on the live feed while not synced or while refilling. */
+    long maxSeen;
+    /** Subscribers holding the topic by exact name, live or pending. */
+    int exactCount;
+    /** Subscriptions waiting for the first sync. */
+    java.util.List<PendingSubscribe> parked;
 
     TopicState(
         final byte[] src,
@@ -92,6 +108,20 @@ public final class TopicState
     public byte[] epochBytes()
     {
         return epochBytes;
+    }
+
+    /**
+     * Takes the epoch a shared store keeps for this topic; route only.
+     *
+     * @param epoch the store's epoch.
+     */
+    void epoch(final String epoch)
+    {
+        if (!epoch.equals(this.epoch))
+        {
+            this.epoch = epoch;
+            this.epochBytes = epoch.getBytes(StandardCharsets.US_ASCII);
+        }
     }
 
     /**
