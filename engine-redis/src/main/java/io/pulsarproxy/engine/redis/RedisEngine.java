@@ -86,6 +86,7 @@ public final class RedisEngine implements Engine
     private volatile StatefulRedisConnection<byte[], byte[]> commands;
     private volatile StatefulRedisPubSubConnection<byte[], byte[]> feed;
     private volatile boolean feedLost;
+    private volatile boolean storeFailing;
     private volatile boolean closed;
     private volatile EpochText lastEpoch = new EpochText(new byte[0], "");
     private long lastFailureLog;
@@ -163,7 +164,7 @@ public final class RedisEngine implements Engine
     {
         final StatefulRedisConnection<byte[], byte[]> s = store;
         final StatefulRedisPubSubConnection<byte[], byte[]> f = feed;
-        return !closed && s != null && s.isOpen() && f != null && f.isOpen() && !feedLost;
+        return !closed && s != null && s.isOpen() && f != null && f.isOpen() && !feedLost && !storeFailing;
     }
 
     @Override
@@ -254,9 +255,13 @@ public final class RedisEngine implements Engine
                     }
                 }
                 counters.storedMessages.addAndGet(part.count);
+                storeFailing = false;
             }
             else
             {
+                // A server that is up but does not answer (stopped, overloaded) keeps its connection open: this is
+                // what tells readiness until a later store or ping succeeds.
+                storeFailing = true;
                 counters.storeFailures.addAndGet(part.count);
                 for (int i = 0; i < part.requests.size(); i++)
                 {
@@ -287,17 +292,35 @@ public final class RedisEngine implements Engine
         return connection;
     }
 
-    /** Opens a new store connection when the last one was lost (it does not reconnect by itself, see above). */
+    /**
+     * Opens a new store connection when the last one was lost (it does not reconnect by itself, see above); while
+     * stores fail on an open connection, pings the server to learn when it answers again.
+     */
     private void reconnectStore()
     {
         final StatefulRedisConnection<byte[], byte[]> current = store;
-        if (closed || current != null && current.isOpen())
+        if (closed)
         {
+            return;
+        }
+        if (current != null && current.isOpen())
+        {
+            if (storeFailing)
+            {
+                commands.async().ping().whenComplete((pong, error) ->
+                {
+                    if (error == null)
+                    {
+                        storeFailing = false;
+                    }
+                });
+            }
             return;
         }
         try
         {
             store = connectStore();
+            storeFailing = false;
             if (current != null)
             {
                 current.closeAsync();
