@@ -86,6 +86,7 @@ public final class RedisEngine implements Engine
     private volatile StatefulRedisConnection<byte[], byte[]> commands;
     private volatile StatefulRedisPubSubConnection<byte[], byte[]> feed;
     private volatile boolean feedLost;
+    private final java.util.concurrent.atomic.AtomicLong feedDrops = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean storeFailing;
     private volatile boolean closed;
     private volatile EpochText lastEpoch = new EpochText(new byte[0], "");
@@ -683,6 +684,8 @@ public final class RedisEngine implements Engine
         {
             return;
         }
+        // A drop while this runs makes its success stale: the reconnect after that drop schedules another pass.
+        final long drops = feedDrops.get();
         final byte[][] channelNames = channels.values().stream().map(l -> l.keys.channel).toArray(byte[][]::new);
         final String[] globs = patterns.keySet().toArray(new String[0]);
         final RedisFuture<Void> subscribed = channelNames.length > 0 ? feed.async().subscribe(channelNames) : null;
@@ -709,7 +712,10 @@ public final class RedisEngine implements Engine
             retry(this::resubscribe);
             return;
         }
-        feedLost = false;
+        if (feedDrops.get() == drops)
+        {
+            feedLost = false;
+        }
         resyncAll();
         for (final Set<String> texts : patterns.values())
         {
@@ -894,7 +900,7 @@ public final class RedisEngine implements Engine
         @Override
         public void onRedisConnected(final RedisChannelHandler<?, ?> connection, final SocketAddress socketAddress)
         {
-            if (connection == feed && feedLost && !closed)
+            if (connection == feed && !closed)
             {
                 counters.reconnects.incrementAndGet();
                 // Not on Lettuce's thread: resubscribing waits for the server's answers.
@@ -914,6 +920,7 @@ public final class RedisEngine implements Engine
         {
             if (connection == feed && !closed)
             {
+                feedDrops.incrementAndGet();
                 feedLost = true;
                 LOG.warn("Redis feed connection lost; reconnecting");
             }
