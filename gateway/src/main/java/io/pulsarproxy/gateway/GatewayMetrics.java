@@ -215,8 +215,9 @@ final class GatewayMetrics implements LatencyRecorder
             "Ranges the store no longer held when needed (sent as gaps)");
         counter("pulsar.engine.lost.messages", engine, EngineCounters::lostMessages,
             "Messages in those ranges");
+        // A strong reference: Micrometer holds gauge sources weakly, and nothing else holds this lambda.
         Gauge.builder("pulsar.engine.up", available, a -> a.getAsBoolean() ? 1 : 0)
-            .description("1 while the engine can store, else 0").register(registry);
+            .description("1 while the engine can store, else 0").strongReference(true).register(registry);
     }
 
     /**
