@@ -319,7 +319,7 @@ class ClusterTest
 
         final long killedAt = System.nanoTime();
         redis.kill();
-        await("3 publishes refused with 503 after the crash", () -> publisher.count(503, killedAt) >= 3);
+        await("20 publishes refused with 503 after the crash", () -> publisher.count(503, killedAt) >= 20);
         await("/readyz answering 503 on both nodes while Redis is down",
             () -> status(a, "/readyz") == 503 && status(b, "/readyz") == 503);
         final HttpResponse<String> direct = b.publish(topic, "{\"direct\":true}");
@@ -466,6 +466,7 @@ class ClusterTest
         final TestGateway a = node();
         final TestGateway b = node();
         final String topic = "d2.t";
+        final String channel = prefix + ":{" + topic + "}";
         final WsClient sub = closer.add(b.connect("topic=" + topic));
         assertSubscribed(sub.nextControl(), topic, 0, null);
         final Map<Long, String> payloads = new TreeMap<>();
@@ -473,7 +474,11 @@ class ClusterTest
         long seq = 0;
         for (int round = 0; round < 5; round++)
         {
-            // Drops every Pub/Sub connection (each node's), then publishes at once, while they reconnect.
+            // Once B follows the topic's channel again, drops every Pub/Sub connection and publishes at once, while
+            // they reconnect.
+            final int r = round;
+            await("round " + r + ": B subscribed to " + channel + " again (PUBSUB NUMSUB)",
+                () -> (Long)redis.list("PUBSUB", "NUMSUB", channel).get(1) >= 1);
             final long killed = redis.integer("CLIENT", "KILL", "TYPE", "pubsub");
             assertTrue(killed >= 1, "round " + round + ": no Pub/Sub connection to drop (the nodes use none?)");
             final List<String> batch = new ArrayList<>();
