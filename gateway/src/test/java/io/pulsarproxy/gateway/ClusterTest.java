@@ -326,6 +326,8 @@ class ClusterTest
         assertEngineDown(direct.statusCode(), direct.headers().firstValue("Content-Type").orElse(null),
             direct.headers().firstValue("Retry-After").orElse(null), direct.body(), "a publish on B during the outage");
         assertFalse(sub.closed.isDone(), "the subscriber's WebSocket ended during the outage: " + closeOf(sub));
+        assertEquals(0.0, a.metrics().value("pulsar_engine_up"), "pulsar_engine_up on A during the outage");
+        assertEquals(0.0, b.metrics().value("pulsar_engine_up"), "pulsar_engine_up on B during the outage");
 
         final long restartedAt = System.nanoTime();
         redis.restart();
@@ -333,6 +335,8 @@ class ClusterTest
             () -> status(a, "/readyz") == 200 && status(b, "/readyz") == 200);
         await("50 publishes accepted after Redis came back", () -> publisher.count(202, restartedAt) >= 50);
         publisher.stop();
+        assertEquals(1.0, a.metrics().value("pulsar_engine_up"), "pulsar_engine_up on A after the outage");
+        assertEquals(1.0, b.metrics().value("pulsar_engine_up"), "pulsar_engine_up on B after the outage");
 
         final JsonNode sentinelReceipt = accepted(a.publish(topic, "{\"sentinel\":true}"));
         final long sentinelSeq = topicEntry(sentinelReceipt, topic).path("last").asLong();
@@ -463,43 +467,103 @@ class ClusterTest
     @Test
     void shouldRefillFromTheStreamWhatANodeMissedWhileItsPubSubConnectionWasDown() throws Exception
     {
+        // Each drop's messages are published right after it, before Lettuce reconnects (its first attempt comes after
+        // 50 ms or more), so they reach B only by the refill that follows the reconnect; B gets them all before the
+        // next drop.
+        dropPubSubWhilePublishing(5, 1, 25, false, 1);
+    }
+
+    /**
+     * The Pub/Sub connection flaps: dropped, and dropped again as soon as it is back (0 to 2 ms after, while the node
+     * may still be handling that reconnect); the reconnect after the second drop must refill what was missed too.
+     * Thirty times.
+     */
+    @Test
+    void shouldRefillAfterTheLastReconnectWhenThePubSubConnectionFlaps() throws Exception
+    {
+        dropPubSubWhilePublishing(50, 2, 3, true, 300);
+    }
+
+    /**
+     * Node B follows a topic. Per cycle, {@code drops} times: once B's Pub/Sub subscription is back, every Pub/Sub
+     * connection is dropped ({@code CLIENT KILL TYPE pubsub}) and A publishes {@code perDrop} messages at once. Then
+     * B's subscriber must get every seq so far, in order, without a later publish revealing what was missed; and at
+     * the end nothing more (sentinel).
+     */
+    private void dropPubSubWhilePublishing(final int cycles, final int drops, final int perDrop, final boolean jitter,
+        final int followed) throws Exception
+    {
         final TestGateway a = node();
         final TestGateway b = node();
         final String topic = "d2.t";
         final String channel = prefix + ":{" + topic + "}";
         final WsClient sub = closer.add(b.connect("topic=" + topic));
         assertSubscribed(sub.nextControl(), topic, 0, null);
+        if (followed > 1)
+        {
+            // More topics followed make B's handling of each reconnect (subscribe again, ask every seq) take longer.
+            final StringBuilder query = new StringBuilder("topic=d2.pad.0");
+            for (int i = 1; i < followed - 1; i++)
+            {
+                query.append("&topic=d2.pad.").append(i);
+            }
+            final WsClient others = closer.add(b.connect(query.toString()));
+            subscribedFrames(others, followed - 1);
+        }
         final Map<Long, String> payloads = new TreeMap<>();
+        final List<JsonNode> received = new ArrayList<>();
         String epoch = null;
         long seq = 0;
-        for (int round = 0; round < 5; round++)
+        for (int cycle = 0; cycle < cycles; cycle++)
         {
-            // Once B follows the topic's channel again, drops every Pub/Sub connection and publishes at once, while
-            // they reconnect.
-            final int r = round;
-            await("round " + r + ": B subscribed to " + channel + " again (PUBSUB NUMSUB)",
-                () -> (Long)redis.list("PUBSUB", "NUMSUB", channel).get(1) >= 1);
-            final long killed = redis.integer("CLIENT", "KILL", "TYPE", "pubsub");
-            assertTrue(killed >= 1, "round " + round + ": no Pub/Sub connection to drop (the nodes use none?)");
-            final List<String> batch = new ArrayList<>();
-            for (int i = 0; i < 20; i++)
+            for (int drop = 0; drop < drops; drop++)
             {
-                batch.add(message(topic, "{\"round\":" + round + ",\"i\":" + i + "}"));
+                final String round = "cycle " + cycle + " drop " + drop;
+                final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+                while ((Long)redis.list("PUBSUB", "NUMSUB", channel).get(1) < 1)
+                {
+                    assertTrue(System.nanoTime() - deadline < 0, round + ": B did not subscribe to " + channel +
+                        " again within " + WAIT_MILLIS + " ms");
+                    Thread.sleep(1);
+                }
+                if (jitter && drop > 0)
+                {
+                    final long until = System.nanoTime() +
+                        TimeUnit.MICROSECONDS.toNanos(java.util.concurrent.ThreadLocalRandom.current().nextInt(4_000));
+                    while (System.nanoTime() - until < 0)
+                    {
+                        Thread.onSpinWait();
+                    }
+                }
+                final long killed = redis.integer("CLIENT", "KILL", "TYPE", "pubsub");
+                assertTrue(killed >= 1, round + ": no Pub/Sub connection to drop (the nodes use none?)");
+                final List<String> batch = new ArrayList<>();
+                for (int i = 0; i < perDrop - 1; i++)
+                {
+                    batch.add(message(topic, "{\"cycle\":" + cycle + ",\"drop\":" + drop + ",\"i\":" + i + "}"));
+                }
+                if (!batch.isEmpty())
+                {
+                    final JsonNode receipt = accepted(a.post("/v1/publish", JSON, batch(batch)));
+                    assertEquals(seq + 1, topicEntry(receipt, topic).path("first").asLong(), receipt.toString());
+                    for (int i = 0; i < perDrop - 1; i++)
+                    {
+                        payloads.put(++seq, "{\"cycle\":" + cycle + ",\"drop\":" + drop + ",\"i\":" + i + "}");
+                    }
+                }
+                epoch = publishOne(a, topic, "{\"cycle\":" + cycle + ",\"drop\":" + drop + ",\"i\":" +
+                    (perDrop - 1) + "}", ++seq, epoch, payloads);
             }
-            final JsonNode receipt = accepted(a.post("/v1/publish", JSON, batch(batch)));
-            assertEquals(seq + 1, topicEntry(receipt, topic).path("first").asLong(), receipt.toString());
-            for (int i = 0; i < 20; i++)
-            {
-                payloads.put(++seq, "{\"round\":" + round + ",\"i\":" + i + "}");
-            }
-            for (int i = 20; i < 25; i++)
-            {
-                epoch = publishOne(a, topic, "{\"round\":" + round + ",\"i\":" + i + "}", ++seq, epoch, payloads);
-            }
+            readInOrder(sub, topic, received, seq, payloads, "cycle " + cycle);
         }
-        // All 125 arrive without a later publish to reveal what was missed: the node refills when it reconnects.
-        final List<JsonNode> received = new ArrayList<>();
-        for (long s = 1; s <= seq; s++)
+        assertOnlySentinelsFollow(a, List.of(sub), List.of(topic));
+    }
+
+    /** Reads messages until {@code upTo}, each the next seq with its payload, failing with what came when stuck. */
+    private static void readInOrder(final WsClient sub, final String topic, final List<JsonNode> received,
+        final long upTo, final Map<Long, String> payloads, final String when) throws Exception
+    {
+        for (long s = received.size() + 1; s <= upTo; s++)
         {
             final JsonNode m;
             try
@@ -508,13 +572,60 @@ class ClusterTest
             }
             catch (final AssertionError ex)
             {
-                throw new AssertionError("after Pub/Sub reconnects, B delivered only " + describe(received) +
-                    " of seqs 1.." + seq + "; controls " + sub.controls, ex);
+                throw new AssertionError(when + ": after the Pub/Sub connection came back, B delivered only " +
+                    describe(received) + " of seqs 1.." + upTo + " (no later publish came to reveal the rest); " +
+                    "controls " + sub.controls, ex);
             }
             received.add(m);
             assertMessage(m, topic, s, payloads.get(s));
         }
-        assertOnlySentinelsFollow(a, List.of(sub), List.of(topic));
+    }
+
+    @Test
+    void shouldAnnounceANewEpochWhenRedisLostTheTopicInsteadOfPretendingContinuity() throws Exception
+    {
+        final TestGateway a = node();
+        final TestGateway b = node();
+        final String topic = "d3.e";
+        final WsClient live = closer.add(b.connect("topic=" + topic));
+        assertSubscribed(live.nextControl(), topic, 0, null);
+        String oldEpoch = null;
+        for (int i = 1; i <= 10; i++)
+        {
+            oldEpoch = publishOne(a, topic, "{\"old\":" + i + "}", i, oldEpoch, new HashMap<>());
+        }
+        for (long seq = 1; seq <= 10; seq++)
+        {
+            assertMessage(live.nextMessage(), topic, seq, "{\"old\":" + seq + "}");
+        }
+
+        // Redis loses everything (as one without durable persistence would in a crash).
+        redis.flushAll();
+        final JsonNode receipt = accepted(a.publish(topic, "{\"new\":1}"));
+        final JsonNode entry = topicEntry(receipt, topic);
+        assertEquals(1, entry.path("first").asLong(), "the sequence restarts: " + receipt);
+        final String newEpoch = entry.path("epoch").asText();
+        assertFalse(newEpoch.equals(oldEpoch), "a restarted sequence must have a new epoch: " + receipt);
+
+        // The subscriber that was live across it is told, then gets the new sequence.
+        final JsonNode gap = live.nextControl();
+        assertEquals("gap", gap.path("type").asText(), gap.toString());
+        assertEquals("epoch", gap.path("reason").asText(), gap.toString());
+        assertEquals(newEpoch, gap.path("epoch").asText(), gap.toString());
+        assertMessage(live.nextMessage(), topic, 1, "{\"new\":1}");
+
+        // A resume with the old epoch on another node: an epoch gap, not seq 11 of some other sequence.
+        try (WsClient resume = b.connect("topic=" + topic + "&from=11&epoch=" + oldEpoch))
+        {
+            assertSubscribed(resume.nextControl(), topic, 1, newEpoch);
+            final JsonNode resumeGap = resume.nextControl();
+            assertEquals("gap", resumeGap.path("type").asText(), resumeGap.toString());
+            assertEquals("epoch", resumeGap.path("reason").asText(), resumeGap.toString());
+            assertEquals(newEpoch, resumeGap.path("epoch").asText(), resumeGap.toString());
+            assertEquals(1, resumeGap.path("from").asLong(), resumeGap.toString());
+            assertEquals(0, resumeGap.path("to").asLong(), "nothing of the new sequence was lost: " + resumeGap);
+            assertMessage(resume.nextMessage(), topic, 1, "{\"new\":1}");
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -1099,7 +1210,7 @@ class ClusterTest
         assertNotNull(retryAfter, what + ": no Retry-After");
         assertTrue(retryAfter.matches("\\d+") && Long.parseLong(retryAfter) > 0, what + ": Retry-After " + retryAfter);
         final JsonNode problem = TestGateway.json(body);
-        assertTrue(problem.path("type").asText().startsWith("urn:pulsar-proxy:problem:"), what + ": " + body);
+        assertEquals("urn:pulsar-proxy:problem:engine-unavailable", problem.path("type").asText(), what + ": " + body);
         assertEquals(503, problem.path("status").asInt(), what + ": " + body);
     }
 
