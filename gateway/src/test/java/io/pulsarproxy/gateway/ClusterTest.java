@@ -326,8 +326,6 @@ class ClusterTest
         assertEngineDown(direct.statusCode(), direct.headers().firstValue("Content-Type").orElse(null),
             direct.headers().firstValue("Retry-After").orElse(null), direct.body(), "a publish on B during the outage");
         assertFalse(sub.closed.isDone(), "the subscriber's WebSocket ended during the outage: " + closeOf(sub));
-        assertEquals(0.0, a.metrics().value("pulsar_engine_up"), "pulsar_engine_up on A during the outage");
-        assertEquals(0.0, b.metrics().value("pulsar_engine_up"), "pulsar_engine_up on B during the outage");
 
         final long restartedAt = System.nanoTime();
         redis.restart();
@@ -335,8 +333,6 @@ class ClusterTest
             () -> status(a, "/readyz") == 200 && status(b, "/readyz") == 200);
         await("50 publishes accepted after Redis came back", () -> publisher.count(202, restartedAt) >= 50);
         publisher.stop();
-        assertEquals(1.0, a.metrics().value("pulsar_engine_up"), "pulsar_engine_up on A after the outage");
-        assertEquals(1.0, b.metrics().value("pulsar_engine_up"), "pulsar_engine_up on B after the outage");
 
         final JsonNode sentinelReceipt = accepted(a.publish(topic, "{\"sentinel\":true}"));
         final long sentinelSeq = topicEntry(sentinelReceipt, topic).path("last").asLong();
@@ -626,6 +622,23 @@ class ClusterTest
             assertEquals(0, resumeGap.path("to").asLong(), "nothing of the new sequence was lost: " + resumeGap);
             assertMessage(resume.nextMessage(), topic, 1, "{\"new\":1}");
         }
+    }
+
+    /**
+     * {@code pulsar_engine_up} follows Redis: 1, 0 while it is down, 1 again; also after garbage collections (a
+     * Micrometer gauge holds its state object only weakly).
+     */
+    @Test
+    void shouldReportPulsarEngineUpAsRedisGoesAndComesBack() throws Exception
+    {
+        final TestGateway a = node(REDIS_TIMEOUT_PROP, "1000");
+        assertEquals(1.0, a.metrics().value("pulsar_engine_up"), "pulsar_engine_up at start");
+        System.gc();
+        assertEquals(1.0, a.metrics().value("pulsar_engine_up"), "pulsar_engine_up after a garbage collection");
+        redis.kill();
+        await("pulsar_engine_up 0 while Redis is down", () -> a.metrics().value("pulsar_engine_up") == 0.0);
+        redis.restart();
+        await("pulsar_engine_up 1 after Redis came back", () -> a.metrics().value("pulsar_engine_up") == 1.0);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
