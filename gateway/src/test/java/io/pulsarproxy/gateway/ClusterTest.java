@@ -314,8 +314,9 @@ class ClusterTest
         final long subscribedSeq = subscribed.path("seq").asLong();
 
         final Publisher publisher = closer.add(new Publisher(a, topic));
+        final long startedAt = System.nanoTime();
         publisher.start();
-        await("50 publishes accepted before the crash", () -> publisher.count(202, 0) >= 50);
+        await("50 publishes accepted before the crash", () -> publisher.count(202, startedAt) >= 50);
 
         final long killedAt = System.nanoTime();
         redis.kill();
@@ -354,7 +355,12 @@ class ClusterTest
                     badOutcomes.add("n=" + outcome.n() + " got epoch " + entry.path("epoch").asText() +
                         ", the sentinel " + epoch);
                 }
-                ackedSeqToN.put(entry.path("first").asLong(), outcome.n());
+                final Long other = ackedSeqToN.put(entry.path("first").asLong(), outcome.n());
+                if (other != null)
+                {
+                    badOutcomes.add("seq " + entry.path("first").asLong() + " acknowledged twice: n=" + other +
+                        " and n=" + outcome.n());
+                }
             }
             else if (outcome.status() == 503)
             {
@@ -378,7 +384,6 @@ class ClusterTest
             }
         }
         assertTrue(refused > 0, "no publish was refused during the outage");
-        assertEquals(ackedSeqToN.size(), new HashSet<>(ackedSeqToN.values()).size(), "two receipts with one seq");
 
         // What the subscriber on B saw: everything up to the sentinel, its socket open throughout.
         final List<JsonNode> delivered = new ArrayList<>();
@@ -695,7 +700,7 @@ class ClusterTest
                 return seqToPayload;
             }));
         }
-        final Map<Long, String> expected = new TreeMap<>();
+        final TreeMap<Long, String> expected = new TreeMap<>();
         final Set<String> epochs = new HashSet<>();
         for (final Future<Map<Long, String>> result : results)
         {
@@ -713,8 +718,8 @@ class ClusterTest
         final int total = publishers * perPublisher;
         assertEquals(1, epochs.size(), "receipts name several epochs: " + epochs);
         assertEquals(total, expected.size());
-        assertEquals(1L, ((TreeMap<Long, String>)expected).firstKey());
-        assertEquals((long)total, ((TreeMap<Long, String>)expected).lastKey(), "seqs 1.." + total + " not contiguous");
+        assertEquals(1L, expected.firstKey());
+        assertEquals((long)total, expected.lastKey(), "seqs 1.." + total + " not contiguous");
 
         for (int s = 0; s < subscribers.size(); s++)
         {
@@ -1361,7 +1366,7 @@ class ClusterTest
 
     /**
      * Publishes {@code {"n":0}}, {@code {"n":1}}, ... one at a time to a topic of one node on a thread of its own,
-     * paced at about 300/s, and records every outcome with its time.
+     * paced by a 3 ms pause, and records every outcome with its time.
      */
     private static final class Publisher implements AutoCloseable
     {
