@@ -72,7 +72,52 @@ final class RedisServer implements AutoCloseable
      */
     static RedisServer start() throws IOException
     {
+        installIfMissing();
         return start(DEFAULT_BINARY);
+    }
+
+    private static boolean installTried;
+
+    /**
+     * On a machine without redis-server, runs the repository's {@code .ci/install-redis} once (Debian's package,
+     * root or passwordless sudo), so that the README's test command works on a fresh machine. When that fails, the
+     * tests fail with its output and the message of {@link #start(Path)}.
+     */
+    private static synchronized void installIfMissing()
+    {
+        if (installTried || Files.isExecutable(DEFAULT_BINARY))
+        {
+            return;
+        }
+        installTried = true;
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isExecutable(dir.resolve(".ci/install-redis")))
+        {
+            dir = dir.getParent();
+        }
+        if (dir == null)
+        {
+            return;
+        }
+        System.err.println("redis-server is missing: running " + dir.resolve(".ci/install-redis"));
+        try
+        {
+            final Process install = new ProcessBuilder(dir.resolve(".ci/install-redis").toString())
+                .inheritIO()
+                .start();
+            if (!install.waitFor(10, java.util.concurrent.TimeUnit.MINUTES))
+            {
+                install.destroyForcibly();
+            }
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("could not run .ci/install-redis: " + ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -85,7 +130,7 @@ final class RedisServer implements AutoCloseable
         if (!Files.isRegularFile(binary) || !Files.isExecutable(binary))
         {
             throw new IllegalStateException(binary + " is not installed: the cluster tests run a real redis-server " +
-                "(Debian package redis-server: apt-get install redis-server; .ci/run installs it)");
+                "(Debian package redis-server: .ci/install-redis or apt-get install redis-server)");
         }
         final RedisServer server = new RedisServer(binary, Files.createTempDirectory("pulsar-redis-"));
         try
