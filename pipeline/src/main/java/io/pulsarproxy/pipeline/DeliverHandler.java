@@ -102,29 +102,9 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         }
         if (event.status == MessageEvent.STATUS_OK)
         {
-            final TopicState topic = event.topic;
-            final byte[] data = event.data;
-            final int payloadOffset = event.payloadOffset();
-            final int payloadLength = event.payloadLength;
-            topic.history().append(event.seq, event.receivedMicros, data, payloadOffset, payloadLength);
-
-            final Subscriber[] recipients = event.recipients;
-            for (int i = 0; i < recipients.length; i++)
-            {
-                final Subscriber subscriber = recipients[i];
-                touch(subscriber);
-                try
-                {
-                    subscriber.onMessage(topic, event.seq, event.receivedMicros, data, payloadOffset, payloadLength);
-                }
-                catch (final RuntimeException ex)
-                {
-                    // One broken subscriber must not cost the others their message or the publisher its reply.
-                    counters.stageErrors.incrementAndGet();
-                }
-            }
-            delivered += recipients.length;
-            latency.recordMicros(EpochClock.micros() - event.receivedMicros);
+            event.topic.history().append(
+                event.seq, event.receivedMicros, event.data, event.payloadOffset(), event.payloadLength);
+            fanOut(event);
         }
         if (event.lastInRequest)
         {
@@ -196,17 +176,24 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         {
             return;
         }
-        final TopicState topic = event.topic;
-        final byte[] data = event.data;
-        final int payloadOffset = event.topicLength;
-        final int payloadLength = event.payloadLength;
         if (event.subscriber != null)
         {
             touch(event.subscriber);
-            event.subscriber.onMessage(topic, event.seq, event.receivedMicros, data, payloadOffset, payloadLength);
+            event.subscriber.onMessage(event.topic, event.seq, event.receivedMicros, event.data,
+                event.payloadOffset(), event.payloadLength);
             replayed++;
             return;
         }
+        fanOut(event);
+    }
+
+    /** Hands a message to every recipient route picked for it. */
+    private void fanOut(final MessageEvent event)
+    {
+        final TopicState topic = event.topic;
+        final byte[] data = event.data;
+        final int payloadOffset = event.payloadOffset();
+        final int payloadLength = event.payloadLength;
         final Subscriber[] recipients = event.recipients;
         for (int i = 0; i < recipients.length; i++)
         {
@@ -218,6 +205,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
             }
             catch (final RuntimeException ex)
             {
+                // One broken subscriber must not cost the others their message or the publisher its reply.
                 counters.stageErrors.incrementAndGet();
             }
         }
