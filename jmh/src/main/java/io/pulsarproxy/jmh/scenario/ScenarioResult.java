@@ -63,6 +63,7 @@ public final class ScenarioResult
         error("lost", s.lost());
         error("duplicate-or-reordered", s.duplicateOrLate());
         error("seq-discontinuity", s.seqErrors());
+        error("seq-differs-between-connections", s.seqMismatch());
         error("gap-frames", s.gapFrames());
         error("error-frames", s.errorFrames());
         error("not-subscribed", s.failedConnects());

@@ -5,6 +5,8 @@ import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -259,6 +261,7 @@ public final class WsClients implements AutoCloseable
         long lost = 0;
         long backward = 0;
         long seqErrors = 0;
+        final Map<Long, Long> offsets = new HashMap<>();
         long gaps = 0;
         long errors = 0;
         long failed = 0;
@@ -289,11 +292,23 @@ public final class WsClients implements AutoCloseable
                 lost += c.subscribed ? c.lost(expectedPerConnection) : 0;
                 backward += c.backward;
                 seqErrors += c.seqErrors;
+                if (c.seqOffset != Long.MIN_VALUE)
+                {
+                    offsets.merge(c.seqOffset, 1L, Long::sum);
+                }
             }
         }
         // A connection that never got subscribed failed, whether it was refused, closed or never answered.
         failed = Math.max(failed, connections - subscribed);
-        stats = new WsStats(connections, subscribed, received, lost, backward, seqErrors, gaps, errors, failed, closes);
+        long withSeqs = 0;
+        long mostCommon = 0;
+        for (final long n : offsets.values())
+        {
+            withSeqs += n;
+            mostCommon = Math.max(mostCommon, n);
+        }
+        stats = new WsStats(connections, subscribed, received, lost, backward, seqErrors, withSeqs - mostCommon, gaps,
+            errors, failed, closes);
         return stats;
     }
 

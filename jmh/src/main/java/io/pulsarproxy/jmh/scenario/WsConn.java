@@ -31,6 +31,8 @@ final class WsConn
     long nextIndex;
     /** Next topic seq expected (gateway frames only), set by the {@code subscribed} frame. */
     long nextSeq = -1;
+    /** seq minus index of the first message with a seq; equal on every connection when they all got the same seqs. */
+    long seqOffset = Long.MIN_VALUE;
     long received;
     long skipped;
     long backward;
@@ -58,6 +60,10 @@ final class WsConn
                 seqErrors++;
             }
             nextSeq = seq + 1;
+            if (seqOffset == Long.MIN_VALUE)
+            {
+                seqOffset = seq - index;
+            }
         }
         if (index == nextIndex)
         {

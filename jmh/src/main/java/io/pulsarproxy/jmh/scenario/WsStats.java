@@ -9,6 +9,8 @@ package io.pulsarproxy.jmh.scenario;
  * @param lost             messages expected but not received (including skipped ones).
  * @param duplicateOrLate  messages whose index was below the next expected one (duplicate or reordered).
  * @param seqErrors        messages whose topic seq did not follow the previous one.
+ * @param seqMismatch      connections that got other seqs for the same messages than most connections did (each
+ *                         connection's seq minus message index differs from the most common one).
  * @param gapFrames        {@code gap} control frames.
  * @param errorFrames      {@code error} control frames.
  * @param failedConnects   connections that failed to connect or were refused at the handshake.
@@ -21,6 +23,7 @@ public record WsStats(
     long lost,
     long duplicateOrLate,
     long seqErrors,
+    long seqMismatch,
     long gapFrames,
     long errorFrames,
     long failedConnects,
@@ -33,6 +36,6 @@ public record WsStats(
      */
     public long errors()
     {
-        return lost + duplicateOrLate + seqErrors + gapFrames + errorFrames + failedConnects + unexpectedCloses;
+        return lost + duplicateOrLate + seqErrors + seqMismatch + gapFrames + errorFrames + failedConnects + unexpectedCloses;
     }
 }
