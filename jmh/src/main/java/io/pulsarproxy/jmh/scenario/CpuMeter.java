@@ -3,11 +3,14 @@ package io.pulsarproxy.jmh.scenario;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Where the CPU went during a scenario, from /proc: the runner's own process, the target's process tree, and
- * everything else on the machine (other work sharing the 2 cores), each in percent of one core.
+ * Where the CPU went during a scenario, from /proc: the runner's own process, the target's process tree (or the sum
+ * of several, for the cluster), and everything else on the machine (other work sharing the 2 cores), each in percent
+ * of one core; optionally every started process on its own.
  * <p>
  * <b>Note:</b> the kernel counts in ticks (10 ms), so figures for scenarios shorter than a second are coarse.
  */
@@ -17,21 +20,41 @@ final class CpuMeter
 
     private final long runnerPid = ProcessHandle.current().pid();
     private final List<Target> targets;
-    private final Target target;
+    private final List<Target> measuredTargets;
+    private final boolean parts;
+    private final long[] each;
     private long busy;
     private long runner;
-    private long measured;
+    private long measuredStart;
     private long all;
     private long start;
 
     CpuMeter(final List<Target> targets, final Target target)
     {
-        this.targets = targets;
-        this.target = target;
+        this(targets, List.of(target), false);
+    }
+
+    /**
+     * Starts measuring.
+     *
+     * @param targets  every process the runner started or measures (not "other").
+     * @param measured the processes whose sum is the row's target CPU.
+     * @param parts    whether to report each of {@code targets} too ({@code cpu_parts_pct}, by label).
+     */
+    CpuMeter(final List<Target> targets, final List<Target> measured, final boolean parts)
+    {
+        this.targets = List.copyOf(targets);
+        this.measuredTargets = List.copyOf(measured);
+        this.parts = parts;
+        this.each = new long[this.targets.size()];
         start = System.nanoTime();
         busy = machineBusy();
         runner = processTicks(runnerPid, false);
-        measured = processTicks(target.pid(), true);
+        measuredStart = measuredTicks();
+        for (int i = 0; i < each.length; i++)
+        {
+            each[i] = processTicks(this.targets.get(i).pid(), true);
+        }
         all = allTargets();
     }
 
@@ -49,7 +72,8 @@ final class CpuMeter
         }
         final long dBusy = machineBusy() - busy;
         final long dRunner = processTicks(runnerPid, false) - runner;
-        final long dTarget = target.pid() > 0 ? processTicks(target.pid(), true) - measured : -1;
+        final boolean known = measuredTargets.stream().anyMatch(t -> t.pid() > 0);
+        final long dTarget = known ? measuredTicks() - measuredStart : -1;
         final long dAll = allTargets() - all;
         r.extra.put("cpu_runner_pct", Math.round(100 * dRunner / ticks));
         if (dTarget >= 0)
@@ -57,6 +81,32 @@ final class CpuMeter
             r.extra.put("cpu_target_pct", Math.round(100 * dTarget / ticks));
         }
         r.extra.put("cpu_other_pct", Math.max(0, Math.round(100 * (dBusy - dRunner - dAll) / ticks)));
+        if (parts)
+        {
+            final Map<String, Long> split = new LinkedHashMap<>();
+            for (int i = 0; i < each.length; i++)
+            {
+                final Target t = targets.get(i);
+                if (t.pid() > 0)
+                {
+                    split.put(t.label(), Math.round(100 * (processTicks(t.pid(), true) - each[i]) / ticks));
+                }
+            }
+            r.extra.put("cpu_parts_pct", split);
+        }
+    }
+
+    private long measuredTicks()
+    {
+        long sum = 0;
+        for (final Target t : measuredTargets)
+        {
+            if (t.pid() > 0)
+            {
+                sum += Math.max(0, processTicks(t.pid(), true));
+            }
+        }
+        return sum;
     }
 
     private long allTargets()

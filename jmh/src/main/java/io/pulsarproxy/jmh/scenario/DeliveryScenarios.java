@@ -69,27 +69,48 @@ final class DeliveryScenarios
         final ScenarioContext ctx, final Target t, final String name, final int subscribers, final long messages,
         final String unit)
     {
-        final ScenarioResult r = new ScenarioResult(name, t.label());
+        return fanout(ctx, t, t, t.label(), name, subscribers, messages, 1, unit);
+    }
+
+    /**
+     * Subscribes {@code subscribers} clients to a fresh topic on {@code sub}, publishes {@code requests} requests of
+     * {@code batch} messages one after the other to {@code pub} (the batch API when {@code batch > 1}), and waits
+     * until every subscriber has every message (or nothing arrives for 5 s). With {@code pub == sub} this is the
+     * single-target measurement; the cluster scenario passes two gateways that share a redis-server.
+     *
+     * @param label the result's target name.
+     * @param unit  {@code msg/s} for messages published per second, else deliveries per second.
+     */
+    static ScenarioResult fanout(
+        final ScenarioContext ctx, final Target pub, final Target sub, final String label, final String name,
+        final int subscribers, final long requests, final int batch, final String unit)
+    {
+        final ScenarioResult r = new ScenarioResult(name, label);
         r.latencyOf = "delivery (publish call to receipt, per subscriber)";
-        ScenarioContext.rss(r, "rss_before_mb", t);
-        final String topic = ctx.topic(name, t);
-        try (WsClients ws = new WsClients(t, t.subscribePath(topic), subscribers, ctx.options.wsThreads(),
+        final boolean one = pub == sub;
+        if (one)
+        {
+            ScenarioContext.rss(r, "rss_before_mb", sub);
+        }
+        final String topic = ctx.topic(name, pub);
+        final long messages = requests * batch;
+        try (WsClients ws = new WsClients(sub, sub.subscribePath(topic), subscribers, ctx.options.wsThreads(),
             ctx.options.window()))
         {
             ws.connect();
             if (!ws.awaitSubscribed(subscribers, SUBSCRIBE_TIMEOUT_SECONDS, TimeUnit.SECONDS) ||
-                !t.awaitServerSubscribers(topic, subscribers, 10_000))
+                !sub.awaitServerSubscribers(topic, subscribers, 10_000))
             {
                 r.note = "only " + ws.subscribed() + " of " + subscribers + " subscribed";
             }
             final long subscribed = ws.subscribed();
             ws.takeConnectLatency();
-            try (Publisher p = new Publisher(t, topic, 1, ctx.options.payloadPad());
-                Progress ignored = new Progress(t.label() + " " + name, messages * subscribed, "deliveries",
+            try (Publisher p = new Publisher(pub, topic, batch, ctx.options.payloadPad());
+                Progress ignored = new Progress(label + " " + name, messages * subscribed, "deliveries",
                     ws::delivered))
             {
                 final long start = System.nanoTime();
-                p.run(messages, ctx.deadline());
+                p.run(requests, ctx.deadline());
                 final long published = System.nanoTime();
                 ws.awaitDelivered(p.messages * subscribed, IDLE_MILLIS, SCENARIO_SECONDS, TimeUnit.SECONDS);
                 final long end = Math.max(ws.lastDeliveryNanos(), published);
@@ -104,15 +125,28 @@ final class DeliveryScenarios
                 r.error("publish-failures", p.failures);
                 r.error("not-published", messages - p.messages);
                 r.extra.put("subscribers", subscribed);
+                r.extra.put("deliveries_per_s", Math.round(stats.received() * 1e9 / Math.max(1, end - start)));
                 r.extra.put("publish_rate_msg_s", Math.round(p.messages * 1e9 / Math.max(1, published - start)));
                 r.extra.put("publish_latency", ScenarioResult.Latency.of(p.latency().getIntervalHistogram()));
+                if (batch > 1)
+                {
+                    r.extra.put("batch", batch);
+                }
+                if (!one)
+                {
+                    r.extra.put("published_to", pub.label());
+                    r.extra.put("subscribed_at", sub.label());
+                }
             }
         }
         catch (final IOException ex)
         {
             r.note = "failed: " + ex;
         }
-        ScenarioContext.rss(r, "rss_after_mb", t);
+        if (one)
+        {
+            ScenarioContext.rss(r, "rss_after_mb", sub);
+        }
         return r;
     }
 

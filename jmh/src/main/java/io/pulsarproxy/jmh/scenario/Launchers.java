@@ -45,6 +45,24 @@ final class Launchers
 
     static Target gateway(final Path jar, final List<String> jvmArgs, final Path logDir) throws IOException
     {
+        return gateway(jar, jvmArgs, List.of(), "gateway", logDir.resolve("gateway.log"));
+    }
+
+    /**
+     * Starts the gateway jar on a free loopback port: {@code java <jvmArgs> <properties> -Dproxy.port=<free> -jar jar}.
+     *
+     * @param jar        the gateway jar.
+     * @param jvmArgs    JVM options ({@code --gateway-jvm}).
+     * @param properties more {@code -D} options (the cluster's engine settings).
+     * @param label      the target's name in reports and topic names.
+     * @param log        where its output goes.
+     * @return the ready target.
+     * @throws IOException when the jar is missing or the gateway does not become ready.
+     */
+    static Target gateway(
+        final Path jar, final List<String> jvmArgs, final List<String> properties, final String label, final Path log)
+        throws IOException
+    {
         if (!Files.isRegularFile(jar))
         {
             throw new IOException(jar + " not found: build it with `mvn -B -q package -DskipTests`");
@@ -53,10 +71,11 @@ final class Launchers
         final List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         command.addAll(jvmArgs);
+        command.addAll(properties);
         command.add("-Dproxy.port=" + port);
         command.add("-jar");
         command.add(jar.toString());
-        return startJava(Target.Kind.GATEWAY, command, port, logDir.resolve("gateway.log"));
+        return startJava(Target.Kind.GATEWAY, label, command, port, log);
     }
 
     static Target ceiling(final Path logDir) throws IOException
@@ -64,7 +83,8 @@ final class Launchers
         final int port = freePort();
         final List<String> command = List.of(javaExecutable(), "-Xms64m", "-Xmx1g", "-XX:+UseSerialGC",
             "-cp", System.getProperty("java.class.path"), NullServer.class.getName(), Integer.toString(port));
-        return startJava(Target.Kind.CEILING, command, port, logDir.resolve("ceiling.log"));
+        return startJava(Target.Kind.CEILING, Target.Kind.CEILING.label(), command, port,
+            logDir.resolve("ceiling.log"));
     }
 
     static Target nchan(final Path script) throws IOException
@@ -100,28 +120,15 @@ final class Launchers
         return target;
     }
 
-    private static Target startJava(final Target.Kind kind, final List<String> command, final int port, final Path log)
+    private static Target startJava(
+        final Target.Kind kind, final String label, final List<String> command, final int port, final Path log)
         throws IOException
     {
-        Files.createDirectories(log.getParent());
+        Files.createDirectories(log.toAbsolutePath().getParent());
         final Process process = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectOutput(log.toFile()).start();
-        final Runnable stop = () ->
-        {
-            process.destroy();
-            try
-            {
-                if (!process.waitFor(30, TimeUnit.SECONDS))
-                {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        };
-        final Target target = new Target(kind, "127.0.0.1", port, process.pid(), stop, log);
+        final Runnable stop = () -> stop(process);
+        final Target target = new Target(kind, label, "127.0.0.1", port, process.pid(), stop, log);
         try
         {
             awaitReady(target, process);
@@ -132,6 +139,27 @@ final class Launchers
             throw ex;
         }
         return target;
+    }
+
+    /**
+     * Stops a process the runner started: SIGTERM, up to 30 s for it to exit, then SIGKILL.
+     *
+     * @param process the process.
+     */
+    static void stop(final Process process)
+    {
+        process.destroy();
+        try
+        {
+            if (!process.waitFor(30, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void awaitReady(final Target target, final Process process) throws IOException

@@ -6,12 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One system under test: the gateway, the runner's do-nothing ceiling server, or Nchan. Knows its address, its
  * paths, how its frames look, and the process (tree) whose resident memory to read.
  * <p>
- * <b>Note:</b> {@link #close()} stops the process the runner started, if any.
+ * <b>Note:</b> {@link #close()} stops the process the runner started, if any; closing again does nothing.
  */
 public final class Target implements AutoCloseable
 {
@@ -23,7 +24,9 @@ public final class Target implements AutoCloseable
         /** Pulsar Proxy. */
         GATEWAY("gateway"),
         /** nginx + Nchan. */
-        NCHAN("nchan");
+        NCHAN("nchan"),
+        /** A redis-server the cluster scenario's gateways share; not measured with the HTTP/WebSocket scenarios. */
+        REDIS("redis");
 
         private final String label;
 
@@ -44,15 +47,30 @@ public final class Target implements AutoCloseable
     }
 
     private final Kind kind;
+    private final String label;
     private final String host;
     private final int port;
     private final long pid;
     private final Runnable stop;
     private final Path log;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     Target(final Kind kind, final String host, final int port, final long pid, final Runnable stop, final Path log)
     {
+        this(kind, kind.label(), host, port, pid, stop, log);
+    }
+
+    /**
+     * A target with its own name in reports and topic names (the cluster's {@code node1}, {@code node2}).
+     *
+     * @param label a name of letters and digits, usable in a topic name.
+     */
+    Target(
+        final Kind kind, final String label, final String host, final int port, final long pid, final Runnable stop,
+        final Path log)
+    {
         this.kind = kind;
+        this.label = label;
         this.host = host;
         this.port = port;
         this.pid = pid;
@@ -77,7 +95,7 @@ public final class Target implements AutoCloseable
      */
     public String label()
     {
-        return kind.label();
+        return label;
     }
 
     String host()
@@ -220,7 +238,7 @@ public final class Target implements AutoCloseable
     @Override
     public void close()
     {
-        if (stop != null)
+        if (stop != null && !closed.getAndSet(true))
         {
             stop.run();
         }
