@@ -20,7 +20,11 @@ final class Report
         "fanout-1k", "Fan-out (1,000 subscribers)",
         "hold-10k connect", "Hold 10,000 subscribers: connect",
         "hold-10k broadcast", "Hold 10,000 subscribers: broadcast",
-        "sustained", "Sustained (1 publisher, 10 subscribers)");
+        "sustained", "Sustained (1 publisher, 10 subscribers)",
+        "cluster", "Cluster",
+        "cluster-e2e", "Cluster E2E (20 subscribers, single publishes)",
+        "cluster-batches", "Cluster batches (50/batch, 20 subscribers)",
+        "cluster-redis-ping", "redis PING round trip");
 
     private Report()
     {
@@ -55,6 +59,7 @@ final class Report
             md.append('\n');
         }
         comparison(md, results);
+        cluster(md, results);
         cpu(md, results);
         memory(md, results);
         sustained(md, results);
@@ -135,8 +140,141 @@ final class Report
         md.append('\n');
     }
 
+    private static boolean isCluster(final ScenarioResult r)
+    {
+        return r.scenario.equals(ClusterScenario.NAME) || r.scenario.startsWith(ClusterScenario.NAME + "-");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void cluster(final StringBuilder md, final List<ScenarioResult> results)
+    {
+        final List<ScenarioResult> rows = results.stream().filter(Report::isCluster).toList();
+        if (rows.isEmpty())
+        {
+            return;
+        }
+        md.append("### Cluster: 2 gateways sharing one redis-server (publish on node 1, subscribe on node 2)\n\n");
+        final Map<String, Object> setup = rows.stream().filter(r -> r.extra.containsKey("cluster_setup"))
+            .map(r -> (Map<String, Object>)r.extra.get("cluster_setup")).findFirst().orElse(null);
+        if (setup != null)
+        {
+            md.append("redis-server ").append(setup.get("redis_version")).append(" at ").append(setup.get("redis_uri"))
+                .append(Boolean.TRUE.equals(setup.get("redis_started_by_runner")) ? ", started by the runner" : "")
+                .append("; persistence: `").append(setup.get("redis_persistence"))
+                .append("`. Durability settings change these figures (`--cluster-aof` runs redis with an " +
+                    "append-only file, fsync every second). Nodes: `").append(setup.get("node_properties"))
+                .append("`. The runner, redis-server, both nodes and the in-memory gateway share the same cores. ")
+                .append(ClusterScenario.SUBSCRIBERS).append(" subscribers per measurement; `")
+                .append(ClusterScenario.IN_MEMORY).append("` is the same measurement against the run's in-memory " +
+                    "gateway, `").append(ClusterScenario.REDIS_ONE).append("` publishes and subscribes on node 1, `")
+                .append(ClusterScenario.REDIS_TWO).append("` publishes on node 1 and subscribes on node 2. " +
+                    "Latency is publish call to receipt, per message per subscriber; publish p99 is the POST to " +
+                    "202 round trip.\n\n");
+        }
+        md.append("| Benchmark | Route | msg/s | deliveries/s | Avg | p50 | p95 | p99 | p99.9 | max | errors | " +
+            "publish p99 | vs in-memory: throughput, p50 | redis calls/msg |\n" +
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (final ScenarioResult r : rows)
+        {
+            if (r.note != null && r.latency == null && r.operations == 0)
+            {
+                md.append("| ").append(title(r.scenario)).append(" | ").append(r.target).append(" | ")
+                    .append(r.note).append(" | | | | | | | | ").append(r.errors == 0 ? "" : errors(r))
+                    .append(" | | | |\n");
+                continue;
+            }
+            final ScenarioResult.Latency l = r.latency;
+            final ScenarioResult.Latency pl = (ScenarioResult.Latency)r.extra.get("publish_latency");
+            final Object deliveries = r.extra.get("deliveries_per_s");
+            md.append("| ").append(title(r.scenario)).append(" | ").append(r.target).append(" | ")
+                .append(String.format(Locale.ROOT, "%,.0f%s", r.throughput, r.unit.equals("msg/s") ? "" : " " + r.unit))
+                .append(" | ").append(deliveries == null ? "-" : String.format(Locale.ROOT, "%,d", (Long)deliveries))
+                .append(" | ").append(ms(l == null ? -1 : l.avg())).append(" | ").append(ms(l == null ? -1 : l.p50()))
+                .append(" | ").append(ms(l == null ? -1 : l.p95())).append(" | ").append(ms(l == null ? -1 : l.p99()))
+                .append(" | ").append(ms(l == null ? -1 : l.p999())).append(" | ").append(ms(l == null ? -1 : l.max()))
+                .append(" | ").append(errors(r))
+                .append(" | ").append(ms(pl == null ? -1 : pl.p99()))
+                .append(" | ").append(vsInMemory(r))
+                .append(" | ").append(r.extra.containsKey("redis_calls_per_msg") ?
+                    r.extra.get("redis_calls_per_msg") + " " + r.extra.get("redis_calls") : "-")
+                .append(" |\n");
+        }
+        md.append('\n');
+        final List<ScenarioResult> cpu = rows.stream().filter(r -> r.extra.containsKey("cpu_parts_pct")).toList();
+        if (!cpu.isEmpty())
+        {
+            final List<String> parts = new ArrayList<>();
+            for (final ScenarioResult r : cpu)
+            {
+                for (final String k : ((Map<String, Long>)r.extra.get("cpu_parts_pct")).keySet())
+                {
+                    if (!parts.contains(k))
+                    {
+                        parts.add(k);
+                    }
+                }
+            }
+            md.append("CPU during each cluster measurement (% of one core):\n\n| Benchmark | Route | runner | ")
+                .append(String.join(" | ", parts)).append(" | other processes | attempts |\n|---|---|---:|")
+                .append("---:|".repeat(parts.size())).append("---:|---:|\n");
+            for (final ScenarioResult r : cpu)
+            {
+                final Map<String, Long> split = (Map<String, Long>)r.extra.get("cpu_parts_pct");
+                md.append("| ").append(title(r.scenario)).append(" | ").append(r.target).append(" | ")
+                    .append(r.extra.get("cpu_runner_pct"));
+                for (final String k : parts)
+                {
+                    md.append(" | ").append(split.containsKey(k) ? split.get(k) : "-");
+                }
+                md.append(" | ").append(r.extra.get("cpu_other_pct")).append(" | ")
+                    .append(r.extra.getOrDefault("attempts", 1)).append(" |\n");
+            }
+            md.append('\n');
+        }
+        for (final ScenarioResult r : rows)
+        {
+            final Object logs = r.extra.get("cluster_log_warnings");
+            if (logs instanceof Map<?, ?> m)
+            {
+                for (final Map.Entry<?, ?> e : m.entrySet())
+                {
+                    final List<String> lines = (List<String>)e.getValue();
+                    if (!lines.isEmpty())
+                    {
+                        md.append("Warnings in the log of ").append(e.getKey()).append(" (first ")
+                            .append(Math.min(5, lines.size())).append(" of ").append(lines.size()).append("):\n\n");
+                        for (final String line : lines.subList(0, Math.min(5, lines.size())))
+                        {
+                            md.append("    ").append(line).append('\n');
+                        }
+                        md.append('\n');
+                    }
+                }
+            }
+        }
+    }
+
+    private static String vsInMemory(final ScenarioResult r)
+    {
+        if (r.extra.get("vs_in_memory") instanceof String why)
+        {
+            return why;
+        }
+        if (!r.extra.containsKey("vs_in_memory_throughput"))
+        {
+            return "-";
+        }
+        final String ratio = String.format(Locale.ROOT, "%.2fx", (Double)r.extra.get("vs_in_memory_throughput"));
+        return r.extra.containsKey("vs_in_memory_p50_ms") ?
+            ratio + String.format(Locale.ROOT, ", %+.3f ms", (Double)r.extra.get("vs_in_memory_p50_ms")) : ratio;
+    }
+
     private static void cpu(final StringBuilder md, final List<ScenarioResult> results)
     {
+        if (results.stream().noneMatch(r -> r.extra.containsKey("cpu_runner_pct")))
+        {
+            return;
+        }
         md.append("### CPU during each scenario (% of one core; the machine has 2)\n\n| Benchmark | Target | " +
             "runner | target | other processes | attempts | messages per frame |\n|---|---|---:|---:|---:|---:|---:|\n");
         for (final ScenarioResult r : results)

@@ -27,6 +27,10 @@ import java.util.Locale;
  * @param logs         where the started processes write their logs.
  * @param quietMs      the longest wait, before each scenario, for other processes to leave the cores alone.
  * @param retries      how many times a scenario disturbed by other processes is measured again.
+ * @param redisUri     a running redis-server (loopback) for the cluster scenario, or null to start one.
+ * @param redisServer  the redis-server executable the cluster scenario starts, or null to look on the PATH.
+ * @param clusterAof   whether the started redis-server appends to a file (fsync every second) instead of keeping
+ *                     nothing on disk.
  */
 public record RunnerOptions(
     String url,
@@ -46,11 +50,14 @@ public record RunnerOptions(
     int payloadPad,
     Path logs,
     long quietMs,
-    int retries)
+    int retries,
+    String redisUri,
+    Path redisServer,
+    boolean clusterAof)
 {
     /** Every scenario, in the order they run. */
     public static final List<String> SCENARIOS = List.of("single", "bulk", "concurrent", "ws-subscribe", "e2e",
-        "broadcast", "large-batches", "fanout-1k", "hold-10k", "sustained");
+        "broadcast", "large-batches", "fanout-1k", "hold-10k", "sustained", "cluster");
 
     /** The usage text. */
     public static final String USAGE = String.join("\n",
@@ -72,7 +79,11 @@ public record RunnerOptions(
         "  --payload N          filler bytes per payload (default 64; payload about N+44 bytes)",
         "  --logs DIR           logs of the started processes (default jmh/target/bench-logs)",
         "  --quiet 2s           before each scenario, wait up to this long for other processes to go idle",
-        "  --retries 1          measure a scenario again when other processes took > 50% of a core during it");
+        "  --retries 1          measure a scenario again when other processes took > 50% of a core during it",
+        "  --redis-uri URI      cluster: use this running redis-server (loopback) instead of starting one",
+        "  --redis-server PATH  cluster: the redis-server to start (default: redis-server on the PATH)",
+        "  --cluster-aof        cluster: start redis-server with --appendonly yes --appendfsync everysec",
+        "                       (default --save \"\" --appendonly no: nothing on disk)");
 
     /**
      * Parses the command line.
@@ -101,6 +112,9 @@ public record RunnerOptions(
         Path logs = Path.of("jmh/target/bench-logs");
         long quiet = 2_000;
         int retries = 1;
+        String redisUri = null;
+        Path redisServer = null;
+        boolean aof = false;
         for (int i = 0; i < args.length; i++)
         {
             final String a = args[i];
@@ -124,6 +138,9 @@ public record RunnerOptions(
                 case "--logs" -> logs = Path.of(value(args, ++i, a));
                 case "--quiet" -> quiet = millis(value(args, ++i, a));
                 case "--retries" -> retries = Integer.parseInt(value(args, ++i, a));
+                case "--redis-uri" -> redisUri = value(args, ++i, a);
+                case "--redis-server" -> redisServer = Path.of(value(args, ++i, a));
+                case "--cluster-aof" -> aof = true;
                 case "--help", "-h" -> throw new IllegalArgumentException(USAGE);
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
@@ -141,7 +158,7 @@ public record RunnerOptions(
         }
         return new RunnerOptions(url, scale, List.copyOf(only), duration, interval, warmup, out, nchan, ceiling, jar,
             jvm.isEmpty() || jvm.get(0).isEmpty() ? List.of() : List.copyOf(jvm), script, wsThreads, window, pad, logs,
-            quiet, Math.max(0, Math.min(5, retries)));
+            quiet, Math.max(0, Math.min(5, retries)), redisUri, redisServer, aof);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The end-to-end benchmark runner: the seed's six scenarios and the extra ones, against the gateway, against the
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * port, waits for {@code /readyz}, and stops it at the end. It prints a progress line per scenario, then the markdown
  * report, and writes every figure to a JSON file (and the markdown beside it).
  * <pre>
- * mvn -B -q install -DskipTests
+ * mvn -B -q package -DskipTests
  * java -cp jmh/target/benchmarks.jar io.pulsarproxy.jmh.scenario.ScenarioRunner --nchan
  * </pre>
  * <b>Note:</b> every loop is bounded in count and time; only loopback addresses are used.
@@ -85,7 +86,8 @@ public final class ScenarioRunner
         run.put("scale", o.scale());
         run.put("loadavg_start", loadAverage());
 
-        if (o.ceiling())
+        // The cluster scenario has no ceiling row: do not start (and warm up) the ceiling for it alone.
+        if (o.ceiling() && (o.only().isEmpty() || o.only().stream().anyMatch(n -> !n.equals(ClusterScenario.NAME))))
         {
             targets.add(Launchers.ceiling(o.logs()));
         }
@@ -126,7 +128,13 @@ public final class ScenarioRunner
             {
                 continue;
             }
-            for (final Target t : targets)
+            if (name.equals(ClusterScenario.NAME))
+            {
+                // Its own processes (redis-server, two gateways), measured against the gateway started above.
+                results.addAll(ClusterScenario.run(ctx, targets));
+                continue;
+            }
+            for (final Target t : List.copyOf(targets))
             {
                 results.addAll(measure(ctx, name, t, targets));
             }
@@ -159,15 +167,26 @@ public final class ScenarioRunner
     private static List<ScenarioResult> measure(
         final ScenarioContext ctx, final String name, final Target t, final List<Target> targets)
     {
+        return measure(ctx, name, targets, List.of(t), false, () -> scenario(ctx, name, t));
+    }
+
+    /**
+     * The same for any measurement: {@code measured} are the processes whose CPU is the rows' target CPU; with
+     * {@code parts}, every started process' CPU is reported on its own too.
+     */
+    static List<ScenarioResult> measure(
+        final ScenarioContext ctx, final String name, final List<Target> targets, final List<Target> measured,
+        final boolean parts, final Supplier<List<ScenarioResult>> scenario)
+    {
         List<ScenarioResult> best = null;
         long bestOther = Long.MAX_VALUE;
         int attempts = 0;
         for (int attempt = 0; attempt <= ctx.options.retries(); attempt++)
         {
             attempts++;
-            Quiet.await(targets, ctx.options.quietMs());
-            final CpuMeter cpu = new CpuMeter(targets, t);
-            final List<ScenarioResult> rs = scenario(ctx, name, t);
+            Quiet.await(snapshot(targets), ctx.options.quietMs());
+            final CpuMeter cpu = new CpuMeter(snapshot(targets), measured, parts);
+            final List<ScenarioResult> rs = scenario.get();
             for (final ScenarioResult r : rs)
             {
                 cpu.report(r);
@@ -222,6 +241,33 @@ public final class ScenarioRunner
         {
             return "unknown";
         }
+    }
+
+    /**
+     * Adds a process the runner started to the ones the shutdown hook stops.
+     *
+     * @param targets the run's list.
+     * @param t       the process.
+     */
+    static synchronized void adopt(final List<Target> targets, final Target t)
+    {
+        targets.add(t);
+    }
+
+    /**
+     * Takes processes off the run's list again (the caller stops them).
+     *
+     * @param targets the run's list.
+     * @param gone    the processes.
+     */
+    static synchronized void release(final List<Target> targets, final List<Target> gone)
+    {
+        targets.removeAll(gone);
+    }
+
+    private static synchronized List<Target> snapshot(final List<Target> targets)
+    {
+        return List.copyOf(targets);
     }
 
     private static synchronized void stopAll(final List<Target> targets)
