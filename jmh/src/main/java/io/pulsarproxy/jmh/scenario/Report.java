@@ -215,7 +215,7 @@ final class Report
                 }
             }
             md.append("CPU during each cluster measurement (% of one core):\n\n| Benchmark | Route | runner | ")
-                .append(String.join(" | ", parts)).append(" | other processes | attempts |\n|---|---|---:|")
+                .append(String.join(" | ", parts.stream().map(Report::processName).toList())).append(" | other processes | attempts |\n|---|---|---:|")
                 .append("---:|".repeat(parts.size())).append("---:|---:|\n");
             for (final ScenarioResult r : cpu)
             {
@@ -252,6 +252,18 @@ final class Report
                 }
             }
         }
+    }
+
+    private static String processName(final String label)
+    {
+        return switch (label)
+        {
+            case "gateway" -> "in-memory gateway";
+            case "node1" -> "node 1";
+            case "node2" -> "node 2";
+            case "redis" -> "redis-server";
+            default -> label;
+        };
     }
 
     private static String vsInMemory(final ScenarioResult r)
