@@ -1,6 +1,7 @@
 package io.pulsarproxy.jmh.scenario;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ final class CpuMeter
     private final List<Target> measuredTargets;
     private final boolean parts;
     private final long[] each;
+    private final long[] jit;
     private long busy;
     private long runner;
     private long measuredStart;
@@ -47,6 +49,7 @@ final class CpuMeter
         this.measuredTargets = List.copyOf(measured);
         this.parts = parts;
         this.each = new long[this.targets.size()];
+        this.jit = new long[this.targets.size()];
         start = System.nanoTime();
         busy = machineBusy();
         runner = processTicks(runnerPid, false);
@@ -54,6 +57,7 @@ final class CpuMeter
         for (int i = 0; i < each.length; i++)
         {
             each[i] = processTicks(this.targets.get(i).pid(), true);
+            jit[i] = parts ? compilerTicks(this.targets.get(i).pid()) : 0;
         }
         all = allTargets();
     }
@@ -84,15 +88,22 @@ final class CpuMeter
         if (parts)
         {
             final Map<String, Long> split = new LinkedHashMap<>();
+            final Map<String, Long> compiling = new LinkedHashMap<>();
             for (int i = 0; i < each.length; i++)
             {
                 final Target t = targets.get(i);
                 if (t.pid() > 0)
                 {
                     split.put(t.label(), Math.round(100 * (processTicks(t.pid(), true) - each[i]) / ticks));
+                    final long dJit = compilerTicks(t.pid()) - jit[i];
+                    if (dJit > 0)
+                    {
+                        compiling.put(t.label(), Math.round(100 * dJit / ticks));
+                    }
                 }
             }
             r.extra.put("cpu_parts_pct", split);
+            r.extra.put("cpu_jit_pct", compiling);
         }
     }
 
@@ -157,6 +168,47 @@ final class CpuMeter
             {
                 sum += Math.max(0, ticks(child.pid()));
             }
+        }
+        return sum;
+    }
+
+    /**
+     * CPU ticks of a JVM's JIT compiler threads ({@code C1 CompilerThread*}, {@code C2 CompilerThread*}): how much of
+     * a process' CPU went to compiling rather than to the work measured.
+     *
+     * @param pid the process.
+     * @return the ticks, 0 for a process without such threads.
+     */
+    static long compilerTicks(final long pid)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+        long sum = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task")))
+        {
+            for (final Path task : tasks)
+            {
+                try
+                {
+                    final String stat = Files.readString(task.resolve("stat"));
+                    final String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre"))
+                    {
+                        final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                }
+                catch (final IOException | RuntimeException ex)
+                {
+                    // the thread ended
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            return 0;
         }
         return sum;
     }

@@ -43,6 +43,40 @@ final class Quiet
         return false;
     }
 
+    /**
+     * Waits, for a bounded time, until the started processes themselves are idle (together less than a fifth of a
+     * core over a fifth of a second): the cluster scenario measures several processes in turn, and one that is still
+     * closing the previous measurement's connections, collecting or compiling would be measured with the next.
+     *
+     * @param targets   the started processes.
+     * @param maxMillis the longest wait.
+     * @return true if they were idle.
+     */
+    static boolean settle(final List<Target> targets, final long maxMillis)
+    {
+        final long deadline = System.nanoTime() + maxMillis * 1_000_000;
+        while (System.nanoTime() < deadline)
+        {
+            long before = 0;
+            for (final Target t : targets)
+            {
+                before += CpuMeter.processTicks(t.pid(), true);
+            }
+            final long start = System.nanoTime();
+            WsClients.sleepMillis(200);
+            long after = 0;
+            for (final Target t : targets)
+            {
+                after += CpuMeter.processTicks(t.pid(), true);
+            }
+            if ((after - before) / ((System.nanoTime() - start) / 1e7) < 0.2)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static long ours(final List<Target> targets, final long self)
     {
         long sum = CpuMeter.processTicks(self, false);

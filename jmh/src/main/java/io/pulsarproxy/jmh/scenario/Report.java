@@ -214,9 +214,11 @@ final class Report
                     }
                 }
             }
-            md.append("CPU during each cluster measurement (% of one core):\n\n| Benchmark | Route | runner | ")
-                .append(String.join(" | ", parts.stream().map(Report::processName).toList())).append(" | other processes | attempts |\n|---|---|---:|")
-                .append("---:|".repeat(parts.size())).append("---:|---:|\n");
+            md.append("CPU during each cluster measurement (% of one core; \"of these, JIT compilers\" is the part of " +
+                "the started JVMs' CPU that their C1/C2 compiler threads used):\n\n| Benchmark | Route | runner | ")
+                .append(String.join(" | ", parts.stream().map(Report::processName).toList()))
+                .append(" | of these, JIT compilers | other processes | attempts |\n|---|---|---:|")
+                .append("---:|".repeat(parts.size())).append("---:|---:|---:|\n");
             for (final ScenarioResult r : cpu)
             {
                 final Map<String, Long> split = (Map<String, Long>)r.extra.get("cpu_parts_pct");
@@ -226,7 +228,9 @@ final class Report
                 {
                     md.append(" | ").append(split.containsKey(k) ? split.get(k) : "-");
                 }
-                md.append(" | ").append(r.extra.get("cpu_other_pct")).append(" | ")
+                final Map<String, Long> jit = (Map<String, Long>)r.extra.getOrDefault("cpu_jit_pct", Map.of());
+                md.append(" | ").append(jit.values().stream().mapToLong(Long::longValue).sum()).append(" | ")
+                    .append(r.extra.get("cpu_other_pct")).append(" | ")
                     .append(r.extra.getOrDefault("attempts", 1)).append(" |\n");
             }
             md.append('\n');

@@ -29,6 +29,8 @@ public final class ScenarioRunner
 {
     /** Foreign CPU, in percent of one core, above which a scenario is measured again. */
     static final long NOISY_OTHER_PCT = 50;
+    /** The longest wait for started processes to go idle before a measurement that asks for it. */
+    static final long SETTLE_MILLIS = 5_000;
 
     private ScenarioRunner()
     {
@@ -167,16 +169,17 @@ public final class ScenarioRunner
     private static List<ScenarioResult> measure(
         final ScenarioContext ctx, final String name, final Target t, final List<Target> targets)
     {
-        return measure(ctx, name, targets, List.of(t), false, () -> scenario(ctx, name, t));
+        return measure(ctx, name, targets, List.of(t), false, List.of(), () -> scenario(ctx, name, t));
     }
 
     /**
      * The same for any measurement: {@code measured} are the processes whose CPU is the rows' target CPU; with
-     * {@code parts}, every started process' CPU is reported on its own too.
+     * {@code parts}, every started process' CPU is reported on its own too; before each attempt, the processes in
+     * {@code settle} are given up to 5 s to finish the previous measurement's work ({@link Quiet#settle}).
      */
     static List<ScenarioResult> measure(
         final ScenarioContext ctx, final String name, final List<Target> targets, final List<Target> measured,
-        final boolean parts, final Supplier<List<ScenarioResult>> scenario)
+        final boolean parts, final List<Target> settle, final Supplier<List<ScenarioResult>> scenario)
     {
         List<ScenarioResult> best = null;
         long bestOther = Long.MAX_VALUE;
@@ -185,11 +188,16 @@ public final class ScenarioRunner
         {
             attempts++;
             Quiet.await(snapshot(targets), ctx.options.quietMs());
+            final boolean settled = settle.isEmpty() || Quiet.settle(settle, SETTLE_MILLIS);
             final CpuMeter cpu = new CpuMeter(snapshot(targets), measured, parts);
             final List<ScenarioResult> rs = scenario.get();
             for (final ScenarioResult r : rs)
             {
                 cpu.report(r);
+                if (!settled)
+                {
+                    r.extra.put("started_processes_busy_before", true);
+                }
             }
             final long other = ((Number)rs.get(0).extra.getOrDefault("cpu_other_pct", 0L)).longValue();
             if (best == null || other < bestOther)
