@@ -41,6 +41,7 @@ final class ClusterScenario
     static final int BATCH = 50;
     private static final long PROBE_MILLIS = 5_000;
     private static final int WARMUP_ROUNDS = 6;
+    private static final int WARMUP_SCALE = 5;
 
     private record Shape(String name, long requests, int batch)
     {
@@ -150,7 +151,14 @@ final class ClusterScenario
         {
             Warmup.run(ctx, cluster.node1, ctx.options.warmupMs());
             Warmup.run(ctx, cluster.node2, ctx.options.warmupMs());
-            warmUp(ctx, cluster, shapes, routes, all);
+            // At least the counts of --scale 5 per pass: shorter passes leave the compilers busy for many rounds.
+            final List<Shape> warm = new ArrayList<>();
+            for (final Shape s : shapes)
+            {
+                warm.add(new Shape(s.name, Math.max(s.requests, s.requests / ctx.options.scale() * WARMUP_SCALE),
+                    s.batch));
+            }
+            warmUp(ctx, cluster, warm, routes, all);
         }
         for (final Shape s : shapes)
         {
