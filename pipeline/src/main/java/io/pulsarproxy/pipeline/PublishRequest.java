@@ -59,7 +59,6 @@ public abstract class PublishRequest
         this.messageCount = messageCount;
         final int capacity = Math.min(messageCount, 8);
         this.topics = new TopicState[capacity];
-        this.epochs = new String[capacity];
         this.first = new long[capacity];
         this.last = new long[capacity];
     }
@@ -119,7 +118,8 @@ public abstract class PublishRequest
      */
     public final String epoch(final int i)
     {
-        return epochs[i];
+        // In memory a topic's epoch never changes; a shared engine reports the store's epoch per entry.
+        return epochs == null ? topics[i].epoch() : epochs[i];
     }
 
     /**
@@ -228,14 +228,25 @@ public abstract class PublishRequest
         {
             final int capacity = topicCount * 2;
             topics = java.util.Arrays.copyOf(topics, capacity);
-            epochs = java.util.Arrays.copyOf(epochs, capacity);
             first = java.util.Arrays.copyOf(first, capacity);
             last = java.util.Arrays.copyOf(last, capacity);
+            if (epochs != null)
+            {
+                epochs = java.util.Arrays.copyOf(epochs, capacity);
+            }
+        }
+        if (held && epochs == null)
+        {
+            // Only a shared engine reports epochs per entry; the in-memory path allocates nothing for them.
+            epochs = new String[topics.length];
         }
         topic.lastRequest = this;
         topic.lastRequestIndex = topicCount;
         topics[topicCount] = topic;
-        epochs[topicCount] = topic.epoch();
+        if (epochs != null)
+        {
+            epochs[topicCount] = topic.epoch();
+        }
         topicCount++;
         return topicCount - 1;
     }
@@ -325,11 +336,13 @@ public abstract class PublishRequest
     }
 
     /**
-     * Calls {@link #onPublished()} once, whichever stage or engine thread gets here first; later calls do nothing.
+     * Calls {@link #onPublished()}. A request held by a shared engine can be completed by deliver (refused or failed
+     * in route) and by the engine's last answer, so there it happens once, whoever comes first; in memory only
+     * deliver completes, with no atomic operation.
      */
     final void complete()
     {
-        if (COMPLETED.compareAndSet(this, 0, 1))
+        if (!held || COMPLETED.compareAndSet(this, 0, 1))
         {
             onPublished();
         }
