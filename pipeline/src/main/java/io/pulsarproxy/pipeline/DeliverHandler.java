@@ -132,6 +132,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                     subscriber.onSubscribed(event.topic, event.seq);
                     if (event.gapReason != null)
                     {
+                        epochGaps++;
                         subscriber.onGap(event.topic, event.gapFrom, event.gapTo, event.gapReason);
                     }
                     if (event.from != MessageEvent.NO_FROM)
@@ -239,6 +240,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                 subscriber.onSubscribed(pending.topic, pending.seq);
                 if (pending.epochMismatch)
                 {
+                    epochGaps++;
                     subscriber.onGap(pending.topic, 1, 0, "epoch");
                 }
             }
@@ -253,6 +255,14 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
 
     private void gap(final MessageEvent event)
     {
+        if ("epoch".equals(event.gapReason))
+        {
+            epochGaps++;
+        }
+        else
+        {
+            historyGaps++;
+        }
         if (event.subscriber != null)
         {
             touch(event.subscriber);
@@ -268,14 +278,6 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         {
             touch(subscriber);
             subscriber.onGap(event.topic, event.gapFrom, event.gapTo, event.gapReason);
-        }
-        if ("epoch".equals(event.gapReason))
-        {
-            epochGaps++;
-        }
-        else
-        {
-            historyGaps++;
         }
     }
 

@@ -195,7 +195,7 @@ final class EngineRoute
         return MessageEvent.STATUS_PARKED;
     }
 
-    /** A subscriber gave up a topic it held by exact name; {@code wasLive} when it was already delivering. */
+    /** A subscriber gave up a topic it held by exact name (route already uncovered it if it was live). */
     void onUnsubscribed(final TopicState topic)
     {
         topic.exactCount--;
