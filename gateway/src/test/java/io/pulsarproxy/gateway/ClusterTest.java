@@ -950,6 +950,119 @@ class ClusterTest
         }
     }
 
+    /**
+     * A subscription dropped in the middle of its replay from the stream and taken again at once, while messages keep
+     * coming: the replay still in flight for the first one must not reach the second (no duplicate, no gap), and the
+     * second goes live exactly after its own replay. Another subscriber on the same node keeps the topic followed, so
+     * the first subscription starts its replay at once.
+     */
+    @Test
+    void shouldKeepASubscriptionTakenAgainDuringItsReplayContiguous() throws Exception
+    {
+        final TestGateway a = node("proxy.history.size", "10000");
+        final TestGateway b = node("proxy.history.size", "10000");
+        final String topic = "r.churn";
+        final int stored = 4_000;
+        for (int i = 0; i < stored; i += 500)
+        {
+            final List<String> messages = new ArrayList<>();
+            for (int j = i; j < i + 500; j++)
+            {
+                messages.add(message(topic, "{\"n\":" + (j + 1) + "}"));
+            }
+            accepted(a.post("/v1/publish", JSON, batch(messages)));
+        }
+        final WsClient holder = closer.add(b.connect("topic=" + topic));
+        assertSubscribed(holder.nextControl(), topic, stored, null);
+
+        // Live messages go on being published on A during the churn.
+        final java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final java.util.concurrent.atomic.AtomicLong lastLive = new java.util.concurrent.atomic.AtomicLong(stored);
+        final Thread publisher = new Thread(() ->
+        {
+            try
+            {
+                long n = stored;
+                while (publishing.get() && n < stored + 300)
+                {
+                    n++;
+                    accepted(a.publish(topic, "{\"n\":" + n + "}"));
+                    lastLive.set(n);
+                }
+            }
+            catch (final Exception ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+        publisher.start();
+
+        final WsClient churn = closer.add(b.connect("topic=other.t"));
+        assertSubscribed(churn.nextControl(), "other.t", 0, null);
+        churn.send("{\"op\":\"subscribe\",\"topic\":\"" + topic + "\",\"from\":1}");
+        churn.send("{\"op\":\"unsubscribe\",\"topic\":\"" + topic + "\"}");
+        churn.send("{\"op\":\"subscribe\",\"topic\":\"" + topic + "\",\"from\":1}");
+        Thread.sleep(300);
+        publishing.set(false);
+        publisher.join(WAIT_MILLIS);
+        final long last = lastLive.get();
+        final long sentinelSeq = topicEntry(accepted(a.publish(topic, sentinel(topic))), topic).path("first").asLong();
+        assertEquals(last + 1, sentinelSeq, "the sentinel follows the live messages");
+
+        // Frames in arrival order: subscribed, some of the first replay, unsubscribed, subscribed, then 1..sentinel.
+        final List<String> controls = new ArrayList<>();
+        long expected = -1;
+        int dropped = 0;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        while (expected != sentinelSeq + 1)
+        {
+            final long left = deadline - System.nanoTime();
+            assertTrue(left > 0, "after " + controls + ", next seq expected " + expected);
+            final String raw = churn.rawFrames.poll(left, TimeUnit.NANOSECONDS);
+            assertNotNull(raw, "no frame within the deadline after " + controls + "; next seq expected " + expected);
+            final JsonNode frame = TestGateway.json(raw);
+            if (!frame.isArray())
+            {
+                if (!topic.equals(frame.path("topic").asText()))
+                {
+                    continue; // the connection's own first subscription (other.t), read above
+                }
+                final String type = frame.path("type").asText();
+                controls.add(type);
+                if (controls.equals(List.of("unsubscribed", "subscribed")) ||
+                    controls.equals(List.of("subscribed", "unsubscribed", "subscribed")))
+                {
+                    assertTrue(frame.path("seq").asLong() >= stored, frame.toString());
+                    expected = 1;
+                }
+                else
+                {
+                    assertTrue(List.of("subscribed", "unsubscribed").contains(type), "unexpected " + frame);
+                }
+                continue;
+            }
+            for (final JsonNode m : frame)
+            {
+                if (expected < 0)
+                {
+                    dropped++; // what the first subscription got before it was dropped
+                    continue;
+                }
+                assertEquals(expected, m.path("seq").asLong(), "after " + controls + ": " + m);
+                expected++;
+            }
+        }
+        assertTrue(controls.size() <= 3, controls.toString());
+        System.out.println("churn: " + controls + ", " + dropped + " messages of the first replay before the drop, " +
+            (last - stored) + " live messages during the churn");
+
+        // The holder saw every seq once, in order.
+        for (long seq = stored + 1; seq <= sentinelSeq; seq++)
+        {
+            assertEquals(seq, holder.nextMessage().path("seq").asLong());
+        }
+    }
+
     @Test
     void shouldExpireTheStreamWhenAHistoryTtlIsSet() throws Exception
     {
