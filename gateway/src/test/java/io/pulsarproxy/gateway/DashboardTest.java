@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Grafana dashboard in {@code ops/grafana}: a dashboard model Grafana's Import dialog takes (with its
  * {@code __inputs} Prometheus datasource), every panel querying that datasource, and every metric and label its
- * queries name really served by a running gateway's {@code /metrics}.
+ * queries name really served by a running gateway's {@code /metrics} (one with the Redis engine, which serves every
+ * meter).
  */
 class DashboardTest
 {
@@ -119,7 +120,10 @@ class DashboardTest
     {
         final JsonNode dashboard = TestGateway.JSON.readTree(Files.readString(repoFile(DASHBOARD)));
         final Map<String, List<String[]>> used = metricNames(exprs(dashboard));
-        try (TestGateway gw = TestGateway.start(); WsClient subscriber = gw.subscribe("dash"))
+        // With the Redis engine, so that the engine's meters are served too; every other meter is served either way.
+        try (RedisServer redis = RedisServer.start();
+            TestGateway gw = TestGateway.start("proxy.engine", "redis", "proxy.redis.uri", redis.uri());
+            WsClient subscriber = gw.subscribe("dash"))
         {
             for (int i = 0; i < 5; i++)
             {
