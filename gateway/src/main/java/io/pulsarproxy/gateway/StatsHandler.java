@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.pulsarproxy.delivery.DeliveryCounters;
 import io.pulsarproxy.ingest.IngestCounters;
+import io.pulsarproxy.pipeline.Engine;
+import io.pulsarproxy.pipeline.EngineCounters;
 import io.pulsarproxy.pipeline.Pipeline;
 import io.pulsarproxy.pipeline.PipelineCounters;
 import io.pulsarproxy.pipeline.json.JsonWriter;
@@ -74,7 +76,7 @@ final class StatsHandler implements HttpHandler
             .raw(",\"ingestMessages\":").number(ingest.accepted())
             .raw(",\"ingestBytes\":").number(ingest.bytes())
             .raw(",\"ingestRejected\":").number(ingest.invalid() + ingest.ringFull() + ingest.rejected() +
-                ingest.forbidden() + ingest.rateLimited() + ingest.timedOut())
+                ingest.forbidden() + ingest.rateLimited() + ingest.timedOut() + ingest.engineUnavailable())
             .raw(",\"routed\":").number(stages.routed())
             .raw(",\"deliveries\":").number(stages.delivered())
             .raw(",\"replayed\":").number(stages.replayed())
@@ -84,7 +86,9 @@ final class StatsHandler implements HttpHandler
             .raw(",\"topics\":").number(stages.topics())
             .raw(",\"ringRemaining\":").number(pipeline.remainingCapacity())
             .raw(",\"ringSize\":").number(pipeline.ringSize())
-            .raw(",\"latency\":");
+            .raw(",\"engine\":");
+        writeEngine(w);
+        w.raw(",\"latency\":");
         writeLatency(w);
         w.raw("}");
 

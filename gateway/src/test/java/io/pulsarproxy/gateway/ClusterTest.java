@@ -640,10 +640,22 @@ class ClusterTest
         assertEquals(1.0, a.metrics().value("pulsar_engine_up"), "pulsar_engine_up at start");
         System.gc();
         assertEquals(1.0, a.metrics().value("pulsar_engine_up"), "pulsar_engine_up after a garbage collection");
+        assertEngineStats(a, true);
         redis.kill();
         await("pulsar_engine_up 0 while Redis is down", () -> a.metrics().value("pulsar_engine_up") == 0.0);
+        assertEngineStats(a, false);
         redis.restart();
         await("pulsar_engine_up 1 after Redis came back", () -> a.metrics().value("pulsar_engine_up") == 1.0);
+        assertEngineStats(a, true);
+    }
+
+    /** {@code GET /v1/stats} names the engine and tells whether it is up, as the metric does. */
+    private static void assertEngineStats(final TestGateway node, final boolean up) throws Exception
+    {
+        final JsonNode engine = TestGateway.json(node.get("/v1/stats").body()).path("engine");
+        assertEquals("redis", engine.path("kind").asText(), engine.toString());
+        assertEquals(up, engine.path("up").asBoolean(), engine.toString());
+        assertTrue(engine.path("storeFailures").isNumber() && engine.path("refills").isNumber(), engine.toString());
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ class StatsHandlerTest
             assertEquals(1, stats.path("subscriptions").asLong(), stats.toString());
             assertEquals(2, stats.path("topics").asLong(), stats.toString());
             assertEquals(16384, stats.path("ringSize").asLong(), stats.toString());
+            assertEquals("memory", stats.path("engine").path("kind").asText(), stats.toString());
             final long remaining = stats.path("ringRemaining").asLong();
             assertTrue(remaining > 0 && remaining <= 16384, stats.toString());
             assertTrue(Math.abs(stats.path("timeMillis").asLong() - System.currentTimeMillis()) < 60_000);
