@@ -98,6 +98,25 @@ final class StatsHandler implements HttpHandler
         exchange.getResponseSender().send(ByteBuffer.wrap(w.buffer(), 0, w.length()));
     }
 
+    /** Where seqs live, and with Redis whether it can store and what it refilled or lost. */
+    private void writeEngine(final JsonWriter w)
+    {
+        final Engine engine = pipeline.engine();
+        if (engine == null)
+        {
+            w.raw("{\"kind\":\"memory\"}");
+            return;
+        }
+        final EngineCounters counters = engine.counters();
+        w.raw("{\"kind\":\"redis\",\"up\":").raw(engine.isAvailable() ? "true" : "false")
+            .raw(",\"stored\":").number(counters.storedMessages.get())
+            .raw(",\"storeFailures\":").number(counters.storeFailures.get())
+            .raw(",\"reconnects\":").number(counters.reconnects.get())
+            .raw(",\"refills\":").number(counters.refills())
+            .raw(",\"lostMessages\":").number(counters.lostMessages())
+            .raw("}");
+    }
+
     /**
      * Writes the latency object and keeps a reading of the histogram when the last one is a second old.
      */
