@@ -163,8 +163,10 @@ public final class Gateway implements AutoCloseable
             catch (final RuntimeException ex)
             {
                 engine.close();
+                LOG.debug("Redis connection failed", ex);
+                // No cause: the message is what the operator reads (GatewayMain prints a cause's message instead).
                 throw new IllegalStateException("cannot reach Redis at " +
-                    EngineSettings.masked(config.engine().redisUri()) + ": " + ex.getMessage(), ex);
+                    EngineSettings.masked(config.engine().redisUri()) + ": " + ex.getMessage());
             }
         }
         pipeline.start();

@@ -62,6 +62,33 @@ class GatewayMainTest
     }
 
     @Test
+    void shouldExitWithCode1AndSaySoWhenRedisCannotBeReached() throws Exception
+    {
+        final int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            closedPort = socket.getLocalPort();
+        }
+        final Process process = start("-D" + GatewayConfiguration.PORT_PROP_NAME + "=0",
+            "-D" + GatewayConfiguration.ENGINE_PROP_NAME + "=redis",
+            "-D" + GatewayConfiguration.REDIS_URI_PROP_NAME + "=redis://:hunter2@127.0.0.1:" + closedPort,
+            "-D" + GatewayConfiguration.REDIS_TIMEOUT_PROP_NAME + "=1000");
+        try
+        {
+            assertTrue(process.waitFor(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS), "the process did not exit");
+            final String stderr = read("stderr");
+            assertEquals(1, process.exitValue(), () -> "stderr: " + stderr);
+            assertTrue(stderr.contains("cannot reach Redis at redis://***@127.0.0.1:" + closedPort), stderr);
+            assertFalse(stderr.contains("hunter2") || read("stdout").contains("hunter2"), "the password leaked");
+            assertFalse(read("stdout").contains("Pulsar Proxy listening"), read("stdout"));
+        }
+        finally
+        {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
     void shouldServeAfterAGoodStartAndStopOnSigterm() throws Exception
     {
         final Process process = start("-D" + GatewayConfiguration.PORT_PROP_NAME + "=0");

@@ -115,7 +115,7 @@ public final class RedisEngine implements Engine
         // Two IO threads are plenty for three connections; reconnect fast, since publishes fail while it is down.
         this.resources = DefaultClientResources.builder()
             .ioThreadPoolSize(2)
-            .computationThreadPoolSize(1)
+            .computationThreadPoolSize(2)
             .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
             .build();
         final RedisURI uri = RedisURI.create(settings.uri());
