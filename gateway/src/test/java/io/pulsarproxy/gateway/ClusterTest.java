@@ -649,6 +649,23 @@ class ClusterTest
         assertEngineStats(a, true);
     }
 
+    /** Each message from the feed is counted once, where it arrives (the engine), not again where route sees it. */
+    @Test
+    void shouldCountEachLiveMessageOnce() throws Exception
+    {
+        final TestGateway a = node();
+        final TestGateway b = node();
+        final WsClient sub = closer.add(b.connect("topic=m.live"));
+        assertSubscribed(sub.nextControl(), "m.live", 0, null);
+        for (int i = 0; i < 7; i++)
+        {
+            accepted(a.publish("m.live", Integer.toString(i)));
+        }
+        sub.nextMessages(7);
+        assertEquals(7.0, b.metrics().value("pulsar_engine_live_messages_total"), "live messages counted on B");
+        assertEquals(7.0, a.metrics().value("pulsar_engine_stored_messages_total"), "messages stored by A");
+    }
+
     /** {@code GET /v1/stats} names the engine and tells whether it is up, as the metric does. */
     private static void assertEngineStats(final TestGateway node, final boolean up) throws Exception
     {

@@ -259,7 +259,6 @@ final class EngineRoute
             }
             return;
         }
-        engineCounters.liveMessages.incrementAndGet();
         if (topic == null)
         {
             // Only a pattern can want a topic this node has not seen; creating it covers the pattern's subscribers.
