@@ -24,7 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param waitStrategy          how stage threads wait.
  * @param slotBytes             bytes pre-allocated per ring slot.
  * @param stageBatchMax         events a stage handles before it flushes and publishes progress.
- * @param stageThreads          1 runs decode, route and deliver on one thread; 3 gives each its own.
+ * @param stageThreads          0 runs decode, route and deliver on the thread that publishes (an IO thread);
+ *                              1 on one stage thread; 3 gives each its own.
  * @param maxPayloadBytes       largest message payload.
  * @param maxBatchMessages      most messages per publish request.
  * @param maxBatchBytes         largest publish request body.
@@ -204,6 +205,8 @@ public record GatewayConfiguration(
         final WaitStrategyType waitStrategy =
             r.choice(WAIT_STRATEGY_PROP_NAME, "blocking", WaitStrategyType::parse);
         final SlowConsumerPolicy slowPolicy = r.choice(SLOW_POLICY_PROP_NAME, "drop", SlowConsumerPolicy::parse);
+        // Inline stages by default; with Redis, Lettuce's threads publish too, and they must not run the stages.
+        final boolean redis = EngineSettings.REDIS.equals(r.string(ENGINE_PROP_NAME, EngineSettings.MEMORY));
 
         final GatewayConfiguration config = new GatewayConfiguration(
             host,
@@ -214,7 +217,7 @@ public record GatewayConfiguration(
             waitStrategy,
             r.size(SLOT_BYTES_PROP_NAME, 512, 16, 64 * 1024),
             r.integer(STAGE_BATCH_PROP_NAME, 1024, 1, 1 << 20),
-            r.integer(STAGE_THREADS_PROP_NAME, 1, 1, 3),
+            r.integer(STAGE_THREADS_PROP_NAME, redis ? 1 : 0, 0, 3),
             r.size(MAX_PAYLOAD_PROP_NAME, MIB, 1, 256 * MIB),
             r.integer(MAX_BATCH_MESSAGES_PROP_NAME, 10_000, 1, 1 << 24),
             r.size(MAX_BATCH_BYTES_PROP_NAME, 16 * MIB, 1, 1024 * MIB),
@@ -304,8 +307,13 @@ public record GatewayConfiguration(
         }
         if (stageThreads == 2)
         {
-            throw new ConfigException(
-                STAGE_THREADS_PROP_NAME + "=2: must be 1 (all stages on one thread) or 3 (one each)");
+            throw new ConfigException(STAGE_THREADS_PROP_NAME +
+                "=2: must be 0 (stages on the publishing threads), 1 (all stages on one thread) or 3 (one each)");
+        }
+        if (stageThreads == 0 && engine.redis())
+        {
+            throw new ConfigException(STAGE_THREADS_PROP_NAME + "=0 needs " + ENGINE_PROP_NAME + "=memory: with " +
+                "Redis, the engine's client threads publish too and must not run the stages; use 1 or 3");
         }
         if (maxBatchMessages > ringSize)
         {

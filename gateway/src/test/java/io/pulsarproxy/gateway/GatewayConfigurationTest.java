@@ -173,6 +173,18 @@ class GatewayConfigurationTest
         assertTrue(redis.toString().contains("cache.internal:6380"), redis.toString());
 
         assertRejected(GatewayConfiguration.ENGINE_PROP_NAME, GatewayConfiguration.ENGINE_PROP_NAME, "valkey-ish");
+
+        // Inline stages by default in memory; one stage thread with Redis, where inline stages are refused.
+        assertEquals(0, memory.stageThreads());
+        assertEquals(0, memory.pipeline().stageThreads());
+        assertEquals(1, redis.stageThreads());
+        assertEquals(3, load(GatewayConfiguration.ENGINE_PROP_NAME, "redis",
+            GatewayConfiguration.STAGE_THREADS_PROP_NAME, "3").stageThreads());
+        final ConfigException inline = assertRejected(GatewayConfiguration.STAGE_THREADS_PROP_NAME,
+            GatewayConfiguration.ENGINE_PROP_NAME, "redis", GatewayConfiguration.STAGE_THREADS_PROP_NAME, "0");
+        assertTrue(inline.getMessage().contains(GatewayConfiguration.ENGINE_PROP_NAME + "=memory"),
+            inline.getMessage());
+        assertEquals(1, load(GatewayConfiguration.STAGE_THREADS_PROP_NAME, "1").pipeline().stageThreads());
         assertRejected(GatewayConfiguration.REDIS_URI_PROP_NAME, GatewayConfiguration.REDIS_URI_PROP_NAME,
             "http://127.0.0.1:6379");
         assertRejected(GatewayConfiguration.REDIS_URI_PROP_NAME, GatewayConfiguration.REDIS_URI_PROP_NAME, "::");

@@ -25,9 +25,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * A full pass through the ring, as ingest drives it: claim slots, fill them ({@code setMessage}), publish, and wait
  * until the deliver stage has encoded every message into each subscriber's buffer and completed the request
- * ({@code onPublished}). The stages run on their own thread, as in the gateway ({@code proxy.stage.threads=1}).
+ * ({@code onPublished}). {@code stageThreads=0} runs the stages on the benchmark thread as it publishes, as the
+ * gateway does by default; {@code stageThreads=1} runs them on a stage thread of their own
+ * ({@code proxy.stage.threads=1}), which the benchmark thread waits for.
  * <p>
- * Run with {@code -prof gc}: {@code gc.alloc.rate.norm} counts the stage thread's allocations too. The
+ * Run with {@code -prof gc}: {@code gc.alloc.rate.norm} counts the stage thread's allocations too, when there is one. The
  * {@code reused*} methods reuse one {@link PublishRequest}; {@code newRequest*} allocate one per request, which is
  * what ingest does by design (one {@code PublishReply} per HTTP request).
  */
@@ -46,6 +48,10 @@ public class RingPassBenchmark
     /** The stage thread's wait strategy: the gateway's default ({@code -p waitStrategy=yielding} for another). */
     @Param({"blocking"})
     public String waitStrategy;
+
+    /** 0: stages inline on the publishing thread (the gateway's default); 1: one stage thread. */
+    @Param({"0", "1"})
+    public int stageThreads;
 
     /** Subscribers of the topic. */
     @Param({"1", "10"})
@@ -67,9 +73,9 @@ public class RingPassBenchmark
     public void setup() throws InterruptedException
     {
         // The gateway's defaults: ring 65536, slots of 512 B, history 1000 / 1 MiB, idempotency window 1000, stage
-        // batches of 1024, one stage thread.
+        // batches of 1024.
         pipeline = new Pipeline(new PipelineConfig(65536, WaitStrategyType.parse(waitStrategy), 512, 64 * 1024, 1000,
-            1 << 20, 100_000, 1000, 1000, 1024, 1, "jmh"));
+            1 << 20, 100_000, 1000, 1000, 1024, stageThreads, "jmh"));
         pipeline.start();
         for (int i = 0; i < subscribers; i++)
         {

@@ -3,6 +3,7 @@ package io.pulsarproxy.pipeline;
 import com.lmax.disruptor.BatchEventProcessor;
 import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
@@ -16,8 +17,9 @@ import com.lmax.disruptor.TimeoutException;
 /**
  * The ring and its three stages: decode, then route (single writer of the topic table), then deliver.
  * <p>
- * The stages run on one thread by default ({@link FusedStages}), or on one thread each; the order of work and the
- * single writer of each piece of state are the same either way.
+ * The stages run on the publishing threads by default ({@link InlineStages}), on one stage thread
+ * ({@link FusedStages}), or on one thread each; the order of work and the single writer of each piece of state are
+ * the same every way.
  * <p>
  * Producers (ingest's IO threads, subscribers' IO threads) never block here: every claim is a try that fails when
  * the ring is full, and the caller answers 503 or an error frame. A batch claims its slots in one go, so its
@@ -30,6 +32,7 @@ public final class Pipeline implements AutoCloseable
 {
     private final PipelineConfig config;
     private final Disruptor<MessageEvent> disruptor;
+    private final InlineStages inline;
     private final RingBuffer<MessageEvent> ring;
     private final PipelineCounters counters = new PipelineCounters();
     private final TopicTable table;
@@ -68,29 +71,46 @@ public final class Pipeline implements AutoCloseable
     {
         this.config = config;
         this.engine = engine;
-        this.disruptor = new Disruptor<>(
-            () -> new MessageEvent(config.slotBytes(), config.slotRetainBytes()),
-            config.ringSize(),
-            DaemonThreadFactory.INSTANCE,
-            ProducerType.MULTI,
-            config.waitStrategy().create());
-        this.ring = disruptor.getRingBuffer();
-        this.table = new TopicTable(config.maxTopics(), config.historySize(), config.historyBytes(), config.epoch());
-
         final DecodeHandler decode = new DecodeHandler();
-        final RouteHandler route = new RouteHandler(
-            table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters, engine);
         final DeliverHandler deliver = new DeliverHandler(counters, latency);
-        if (config.stageThreads() == 1)
+        this.table = new TopicTable(config.maxTopics(), config.historySize(), config.historyBytes(), config.epoch());
+        if (config.stageThreads() == 0)
         {
-            disruptor.handleEventsWith(stage(new FusedStages(decode, route, deliver, counters), "stages"));
+            // No thread waits on this ring, so the wait strategy only matters for its signal on every publish:
+            // the busy-spin strategy's is a no-op, where the blocking one would take a lock per publish.
+            this.disruptor = null;
+            this.ring = RingBuffer.createMultiProducer(
+                () -> new MessageEvent(config.slotBytes(), config.slotRetainBytes()),
+                config.ringSize(),
+                new BusySpinWaitStrategy());
+            final RouteHandler route = new RouteHandler(
+                table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters, engine);
+            this.inline = new InlineStages(ring, new FusedStages(decode, route, deliver, counters),
+                new StageExceptionHandler("stages", counters), config.maxBatchSize());
         }
         else
         {
-            disruptor
-                .handleEventsWith(stage(decode, "decode"))
-                .then(stage(route, "route"))
-                .then(stage(deliver, "deliver"));
+            this.inline = null;
+            this.disruptor = new Disruptor<>(
+                () -> new MessageEvent(config.slotBytes(), config.slotRetainBytes()),
+                config.ringSize(),
+                DaemonThreadFactory.INSTANCE,
+                ProducerType.MULTI,
+                config.waitStrategy().create());
+            this.ring = disruptor.getRingBuffer();
+            final RouteHandler route = new RouteHandler(
+                table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters, engine);
+            if (config.stageThreads() == 1)
+            {
+                disruptor.handleEventsWith(stage(new FusedStages(decode, route, deliver, counters), "stages"));
+            }
+            else
+            {
+                disruptor
+                    .handleEventsWith(stage(decode, "decode"))
+                    .then(stage(route, "route"))
+                    .then(stage(deliver, "deliver"));
+            }
         }
         if (engine != null)
         {
@@ -129,7 +149,10 @@ public final class Pipeline implements AutoCloseable
      */
     public void start()
     {
-        disruptor.start();
+        if (disruptor != null)
+        {
+            disruptor.start();
+        }
         running = true;
     }
 
@@ -219,6 +242,15 @@ public final class Pipeline implements AutoCloseable
             {
                 return hi;
             }
+            if (inline != null)
+            {
+                if (inline.isDraining())
+                {
+                    // Called from inside the stages with the ring full: waiting here would wait for itself.
+                    throw new IllegalStateException("ring full while publishing from inside the stages");
+                }
+                inline.drain();
+            }
             java.util.concurrent.locks.LockSupport.parkNanos(50_000);
         }
         return -1;
@@ -244,6 +276,10 @@ public final class Pipeline implements AutoCloseable
     public void publish(final long lo, final long hi)
     {
         ring.publish(lo, hi);
+        if (inline != null)
+        {
+            inline.drain();
+        }
     }
 
     /**
@@ -330,7 +366,7 @@ public final class Pipeline implements AutoCloseable
         }
         finally
         {
-            ring.publish(seq);
+            publish(seq, seq);
         }
         return true;
     }
@@ -349,6 +385,10 @@ public final class Pipeline implements AutoCloseable
             return true;
         }
         running = false;
+        if (inline != null)
+        {
+            return inline.shutdown(unit.toNanos(timeout));
+        }
         try
         {
             disruptor.shutdown(timeout, unit);
@@ -388,7 +428,7 @@ public final class Pipeline implements AutoCloseable
         }
         finally
         {
-            ring.publish(seq);
+            publish(seq, seq);
         }
         return true;
     }

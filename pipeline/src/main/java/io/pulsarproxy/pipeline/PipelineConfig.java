@@ -13,7 +13,8 @@ package io.pulsarproxy.pipeline;
  * @param maxSubscriptionsPerSubscriber subscriptions one connection may hold.
  * @param idempotencyWindow             idempotency keys remembered per topic (0 turns duplicate suppression off).
  * @param maxBatchSize                  events a stage handles before it publishes progress (bounds latency).
- * @param stageThreads                  1 to run all stages on one thread, 3 for a thread per stage.
+ * @param stageThreads                  0 to run the stages on the publishing threads, 1 to run them all on one
+ *                                      stage thread, 3 for a thread per stage.
  * @param epoch                         the id of every topic sequence started by this process.
  */
 public record PipelineConfig(
@@ -51,9 +52,9 @@ public record PipelineConfig(
         {
             throw new IllegalArgumentException("history bounds must be >= 0, other limits >= 1");
         }
-        if (stageThreads != 1 && stageThreads != 3)
+        if (stageThreads != 0 && stageThreads != 1 && stageThreads != 3)
         {
-            throw new IllegalArgumentException("stageThreads must be 1 or 3: " + stageThreads);
+            throw new IllegalArgumentException("stageThreads must be 0, 1 or 3: " + stageThreads);
         }
     }
 }

@@ -548,7 +548,11 @@ class PipelineTest
         {
             subscribe(blocker, "blk");
             blocker.await(Subscribed.class, 1);
-            final RecordingRequest stuck = publish(new RecordingRequest(1), msg("blk", "\"stuck\""));
+            // Published from a thread of its own: with inline stages (no stage thread) that thread runs deliver
+            // and is the one held.
+            final RecordingRequest stuck = new RecordingRequest(1);
+            final Thread stuckPublisher = new Thread(() -> publish(stuck, msg("blk", "\"stuck\"")));
+            stuckPublisher.start();
             assertTrue(entered.await(10, TimeUnit.SECONDS));
 
             // Deliver is held inside onMessage, so every slot after the stuck one can be claimed once and no more.
@@ -617,7 +621,7 @@ class PipelineTest
         assertThrows(IllegalArgumentException.class, () -> config(1024, 256, 65536, 100, 10, 0, 256));
         assertThrows(IllegalArgumentException.class, () -> config(1024, 256, 65536, 100, 10, 3, 0));
         assertEquals(2, config(2, 16, 16, 0, 1, 1, 1).ringSize());
-        for (final int threads : new int[] {0, 2, 4})
+        for (final int threads : new int[] {-1, 2, 4})
         {
             assertThrows(IllegalArgumentException.class, () -> new PipelineConfig(
                 1024, WaitStrategyType.BLOCKING, 256, 65536, 100, 1024, 10, 3, 0, 256, threads, "e"));
