@@ -228,19 +228,6 @@ final class WebSocketFrameWriter
         return true;
     }
 
-    /**
-     * Drops every buffer reference; called when the connection is closed.
-     */
-    void release()
-    {
-        Arrays.fill(segments, null);
-        count = 0;
-        first = 0;
-        forget(0);
-        forget(1);
-        taken = null;
-    }
-
     private void complete()
     {
         if (controlInWrite > 0)
