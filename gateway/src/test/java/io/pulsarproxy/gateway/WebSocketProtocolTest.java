@@ -199,7 +199,7 @@ class WebSocketProtocolTest
         try (TestGateway gw = TestGateway.start();
             RawWebSocket ws = RawWebSocket.start(gw.gateway.port(), "/v1/subscribe"))
         {
-            // Both ops leave in the same segment as the request head, before the 101 is read.
+            // Both ops follow the request head at once, before the 101 is read: they may arrive with the head.
             final byte[] one =
                 RawWebSocket.frame(FIN | TEXT, bytes("{\"op\":\"subscribe\",\"topic\":\"early\"}"), true);
             final byte[] two = RawWebSocket.frame(FIN | TEXT, bytes("{\"op\":\"ping\"}"), true);
