@@ -292,6 +292,49 @@ class WebSocketProtocolTest
         }
     }
 
+    @Test
+    void shouldDeliverEveryMessageInOrderToMoreSubscribersThanOneFlushWrites() throws Exception
+    {
+        // More connections than a flush writes before it yields to the selector, on both IO threads, while messages
+        // keep coming: the flushes resume after each yield and every connection gets every message, in order.
+        final int subscribers = 8 * 16;
+        final int messages = 100;
+        final java.util.List<RawWebSocket> sockets = new java.util.ArrayList<>();
+        try (TestGateway gw = TestGateway.start())
+        {
+            for (int i = 0; i < subscribers; i++)
+            {
+                final RawWebSocket ws = open(gw, "topic=many");
+                sockets.add(ws);
+                assertEquals("subscribed", TestGateway.json(ws.nextText()).path("type").asText());
+            }
+            for (int i = 1; i <= messages; i++)
+            {
+                assertEquals(202, gw.publish("many", Integer.toString(i)).statusCode());
+            }
+            for (final RawWebSocket ws : sockets)
+            {
+                long expected = 1;
+                while (expected <= messages)
+                {
+                    for (final JsonNode message : TestGateway.json(ws.nextText()))
+                    {
+                        assertEquals(expected, message.path("seq").asLong());
+                        assertEquals(expected, message.path("payload").asLong());
+                        expected++;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            for (final RawWebSocket ws : sockets)
+            {
+                ws.close();
+            }
+        }
+    }
+
     /**
      * Publishes {@link #SLOW_MESSAGES} large messages while the socket, with a small receive buffer, reads slowly:
      * the gateway's writes are partial again and again; every message must arrive whole, once, in order.
