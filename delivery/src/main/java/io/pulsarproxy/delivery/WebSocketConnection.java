@@ -20,9 +20,8 @@ import java.util.concurrent.TimeUnit;
  * whole waits for it to become writable; frames that arrive meanwhile join the next write, which starts only when
  * this one is complete: that, and the Outbound bound, is the back-pressure on a peer that reads slowly.
  * <p>
- * Reads: what a read brings is parsed in a per-thread scratch buffer; only the beginning of an incomplete frame is
- * kept, in a buffer of the connection's own, bounded by the largest message a client may send. An idle connection
- * holds no read buffer.
+ * Reads: what a read brings is parsed where it was read ({@link WebSocketReadBuffer}); only the beginning of an
+ * incomplete frame is kept per connection, bounded by the largest message a client may send.
  * <p>
  * Closing: a close frame is written after everything queued before it; then the output is shut down and the
  * connection ends when the client's close frame or end of stream arrives (at once if it came first), or after
@@ -38,11 +37,7 @@ final class WebSocketConnection implements WebSocketFrameReader.Handler
     static final int CLOSE_NORMAL = 1000;
 
     private static final int MAX_READS_PER_EVENT = 16;
-    private static final int READ_SCRATCH_BYTES = 16 * 1024;
-    private static final int MIN_PENDING_BYTES = 256;
     private static final byte[] EMPTY = new byte[0];
-    private static final ThreadLocal<ByteBuffer> READ_SCRATCH =
-        ThreadLocal.withInitial(() -> ByteBuffer.allocate(READ_SCRATCH_BYTES));
 
     private final StreamConnection connection;
     private final StreamSourceChannel source;
@@ -52,7 +47,7 @@ final class WebSocketConnection implements WebSocketFrameReader.Handler
     private final DeliveryCounters counters;
     private WebSocketSubscriber subscriber;
     private ClientFrameListener listener;
-    private ByteBuffer pending;
+    private final WebSocketReadBuffer readBuffer = new WebSocketReadBuffer();
     private long lastHeardNanos = System.nanoTime();
     private boolean writing;
     private boolean writesResumed;
@@ -223,9 +218,10 @@ final class WebSocketConnection implements WebSocketFrameReader.Handler
 
     private void onReadable()
     {
+        // Several reads per event: a TLS connection may hold decrypted bytes the selector knows nothing of.
         for (int i = 0; i < MAX_READS_PER_EVENT; i++)
         {
-            final ByteBuffer buffer = pending != null ? pending : READ_SCRATCH.get();
+            final ByteBuffer buffer = readBuffer.forRead();
             final int read;
             try
             {
@@ -249,47 +245,26 @@ final class WebSocketConnection implements WebSocketFrameReader.Handler
             if (reader.isStopped())
             {
                 // After a close frame or a protocol error the rest is discarded until the end of the stream.
-                buffer.clear();
-                pending = null;
+                readBuffer.discard(buffer);
                 continue;
             }
             buffer.flip();
             final int consumed = reader.parse(buffer.array(), buffer.arrayOffset() + buffer.position(),
                 buffer.remaining());
             buffer.position(buffer.position() + consumed);
-            keepRest(buffer);
+            if (reader.isStopped())
+            {
+                readBuffer.discard(buffer);
+            }
+            else
+            {
+                readBuffer.keepRest(buffer, reader.needed());
+            }
             if (!connection.isOpen())
             {
                 return;
             }
         }
-    }
-
-    /**
-     * Keeps the beginning of an incomplete frame for the next read, in a buffer of the connection's own that can
-     * hold the whole frame.
-     */
-    private void keepRest(final ByteBuffer buffer)
-    {
-        if (!buffer.hasRemaining() || reader.isStopped())
-        {
-            buffer.clear();
-            if (buffer == pending)
-            {
-                pending = null;
-            }
-            return;
-        }
-        final int needed = Math.max(reader.needed(), buffer.remaining());
-        if (buffer == pending && pending.capacity() >= needed)
-        {
-            pending.compact();
-            return;
-        }
-        final ByteBuffer next = ByteBuffer.allocate(Math.max(needed, MIN_PENDING_BYTES));
-        next.put(buffer);
-        buffer.clear();
-        pending = next;
     }
 
     private void onWritable()

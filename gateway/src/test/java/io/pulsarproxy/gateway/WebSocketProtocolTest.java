@@ -82,6 +82,48 @@ class WebSocketProtocolTest
     }
 
     @Test
+    void shouldReassembleFramesThatArriveInPieces() throws Exception
+    {
+        try (TestGateway gw = TestGateway.start(); RawWebSocket ws = open(gw, ""))
+        {
+            // A topic of 200 characters: the frame needs the 16-bit length, split here inside the header.
+            final String topic = "p".repeat(200);
+            sendInPieces(ws, RawWebSocket.frame(FIN | TEXT,
+                bytes("{\"op\":\"subscribe\",\"topic\":\"" + topic + "\"}"), true), 1, 3, 7, 100);
+            final JsonNode subscribed = TestGateway.json(ws.nextText());
+            assertEquals("subscribed", subscribed.path("type").asText(), subscribed.toString());
+            assertEquals(topic, subscribed.path("topic").asText());
+
+            // Larger than what a connection first keeps of an incomplete frame: the buffer grows to the frame.
+            final String big = "{\"op\":\"ping\",\"pad\":\"" + "x".repeat(5_000) + "\"}";
+            sendInPieces(ws, RawWebSocket.frame(FIN | TEXT, bytes(big), true), 2, 300, 4_000);
+            final JsonNode error = TestGateway.json(ws.nextText());
+            assertEquals("bad-op", error.path("code").asText(), "the whole frame was parsed: " + error);
+
+            sendInPieces(ws, RawWebSocket.frame(FIN | PING, bytes("split"), true), 1, 2, 5);
+            final RawWebSocket.Frame pong = ws.nextFrame();
+            assertEquals(PONG, pong.opcode());
+            assertEquals("split", pong.text());
+        }
+    }
+
+    /**
+     * Writes a frame in pieces that end at the given offsets, pausing between them so that each arrives in a read
+     * of its own.
+     */
+    private static void sendInPieces(final RawWebSocket ws, final byte[] frame, final int... cuts) throws Exception
+    {
+        int from = 0;
+        for (final int cut : cuts)
+        {
+            ws.sendBytes(java.util.Arrays.copyOfRange(frame, from, cut));
+            from = cut;
+            Thread.sleep(30);
+        }
+        ws.sendBytes(java.util.Arrays.copyOfRange(frame, from, frame.length));
+    }
+
+    @Test
     void shouldEchoThePingPayloadInAPong() throws Exception
     {
         try (TestGateway gw = TestGateway.start(); RawWebSocket ws = open(gw, ""))
