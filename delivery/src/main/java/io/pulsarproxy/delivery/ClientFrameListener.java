@@ -2,28 +2,22 @@ package io.pulsarproxy.delivery;
 
 import io.pulsarproxy.pipeline.Pipeline;
 import io.pulsarproxy.pipeline.json.JsonWriter;
-import io.undertow.websockets.core.AbstractReceiveListener;
-import io.undertow.websockets.core.BufferedBinaryMessage;
-import io.undertow.websockets.core.BufferedTextMessage;
-import io.undertow.websockets.core.WebSocketChannel;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads a client's frames on its IO thread and turns each op into a ring event or a reply.
+ * Turns each text message a client sends into a ring event or a reply, on the connection's IO thread.
  * <p>
- * A bad frame gets an {@code error} frame and the connection stays usable. Client frames are few (subscriptions,
- * pings), so decoding them to a String first, as Undertow does, costs nothing that matters.
+ * A bad frame gets an {@code error} frame and the connection stays usable. The message is parsed where it was read
+ * ({@link WebSocketConnection} has checked the framing and the UTF-8 already), without decoding it to a String.
  */
-final class ClientFrameListener extends AbstractReceiveListener
+final class ClientFrameListener
 {
     private final WebSocketSubscriber subscriber;
     private final Pipeline pipeline;
-    private final DeliveryConfig config;
     private final DeliveryCounters counters;
     private final ClientOp op;
     private final SubscriptionGrant grant;
-    private long lastHeardNanos = System.nanoTime();
 
     ClientFrameListener(
         final WebSocketSubscriber subscriber,
@@ -35,59 +29,20 @@ final class ClientFrameListener extends AbstractReceiveListener
         this.grant = grant;
         this.subscriber = subscriber;
         this.pipeline = pipeline;
-        this.config = config;
         this.counters = counters;
         this.op = new ClientOp(config.maxJsonDepth());
     }
 
-    @Override
-    protected long getMaxTextBufferSize()
-    {
-        return config.maxClientFrameBytes();
-    }
-
-    @Override
-    protected long getMaxBinaryBufferSize()
-    {
-        return config.maxClientFrameBytes();
-    }
-
     /**
-     * When the client was last heard from (any frame, pongs included); read on the IO thread by the ping task.
+     * Handles one complete text message.
      *
-     * @return a {@link System#nanoTime()} value.
+     * @param frame  the bytes holding it; valid only during the call.
+     * @param offset where it starts.
+     * @param length its length.
      */
-    long lastHeardNanos()
+    void onText(final byte[] frame, final int offset, final int length)
     {
-        return lastHeardNanos;
-    }
-
-    @Override
-    protected void onFullPongMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
-    {
-        lastHeardNanos = System.nanoTime();
-        message.getData().free();
-    }
-
-    @Override
-    protected void onFullPingMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
-        throws java.io.IOException
-    {
-        lastHeardNanos = System.nanoTime();
-        super.onFullPingMessage(channel, message);
-    }
-
-    @Override
-    protected void onFullTextMessage(final WebSocketChannel channel, final BufferedTextMessage message)
-    {
-        lastHeardNanos = System.nanoTime();
-        final byte[] frame = message.getData().getBytes(StandardCharsets.UTF_8);
-        if (frame.length > config.maxClientFrameBytes())
-        {
-            error("too-large", "frame is larger than " + config.maxClientFrameBytes() + " bytes", null, null, 0, 0);
-            return;
-        }
-        if (!op.parse(frame))
+        if (!op.parse(frame, offset, length))
         {
             error(op.errorCode(), op.errorMessage(), op.opName, frame, op.topicOffset, op.topicLength);
             return;
@@ -111,11 +66,11 @@ final class ClientFrameListener extends AbstractReceiveListener
         }
     }
 
-    @Override
-    protected void onFullBinaryMessage(final WebSocketChannel channel, final BufferedBinaryMessage message)
+    /**
+     * Answers a binary message, which the protocol does not use.
+     */
+    void onBinary()
     {
-        lastHeardNanos = System.nanoTime();
-        message.getData().free();
         error("unsupported", "binary frames are not supported; send JSON text frames", null, null, 0, 0);
     }
 

@@ -61,11 +61,14 @@ final class ClientOp
     }
 
     /**
-     * Parses a frame.
+     * Parses a frame; topic offsets then refer to {@code frame}.
      *
+     * @param frame  the bytes holding the frame.
+     * @param offset where it starts.
+     * @param length its length.
      * @return true when the frame is a well-formed op.
      */
-    boolean parse(final byte[] frame)
+    boolean parse(final byte[] frame, final int offset, final int length)
     {
         buf = frame;
         op = NONE;
@@ -79,12 +82,12 @@ final class ClientOp
         errorCode = null;
         errorMessage = null;
 
-        final int limit = frame.length;
-        final int start = JsonScanner.skipWhitespace(frame, 0, limit);
-        if (scanner.validateDocument(frame, 0, limit) == JsonScanner.FAILED)
+        final int limit = offset + length;
+        final int start = JsonScanner.skipWhitespace(frame, offset, limit);
+        if (scanner.validateDocument(frame, offset, limit) == JsonScanner.FAILED)
         {
             return fail("bad-frame", "frame is not valid JSON: " + scanner.errorMessage() + " at offset " +
-                scanner.errorOffset());
+                (scanner.errorOffset() - offset));
         }
         if (frame[start] != '{')
         {

@@ -1,7 +1,13 @@
 package io.pulsarproxy.delivery;
 
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.slf4j.LoggerFactory;
+import org.xnio.ChannelPipe;
+import org.xnio.XnioIoThread;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -17,19 +23,59 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A subscriber is offered at most once until its write completes ({@link Outbound#beginSend()}), so a queue as long
  * as the connection limit never overflows.
  * <p>
+ * A run writes at most {@link #WRITES_PER_TURN} subscribers, then yields to the IO thread's selector before going on.
+ * XNIO runs every queued task, including one re-queued from a task, before it selects again, so a flusher that
+ * re-queued itself would still write every subscriber before the thread reads anything. Instead the run resumes
+ * writes on a pipe that is always writable: the next select reports it at once, together with whatever else is
+ * ready, such as a publisher's next request. A message published meanwhile joins the frames still queued for the
+ * subscribers not yet written, so under fan-out a frame carries more messages and a publisher waits less; with
+ * fewer subscribers than the budget nothing changes.
+ * <p>
  * <b>Note:</b> offers come from the deliver thread and from IO threads (control frames); draining runs on the IO
  * thread the flusher belongs to.
  */
 final class IoThreadFlusher implements Runnable
 {
+    /**
+     * Subscribers written per run before the IO thread gets to select. Measured with fanout-1k: 64 gave 2.6 messages
+     * per frame, 16 gave 3.6 to 4.4 and the most deliveries per second, 8 no more.
+     */
+    static final int WRITES_PER_TURN = 16;
+
     private final Executor ioThread;
     private final ManyToOneConcurrentArrayQueue<QueuedSubscriber> pending;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final StreamSinkChannel yield;
 
     private IoThreadFlusher(final Executor ioThread, final int capacity)
     {
         this.ioThread = ioThread;
         this.pending = new ManyToOneConcurrentArrayQueue<>(capacity);
+        this.yield = ioThread instanceof XnioIoThread ? yieldChannel((XnioIoThread)ioThread) : null;
+    }
+
+    /**
+     * The sink of a pipe on the IO thread, never written: resuming its writes makes the next select report it.
+     */
+    private StreamSinkChannel yieldChannel(final XnioIoThread thread)
+    {
+        try
+        {
+            final ChannelPipe<StreamSourceChannel, StreamSinkChannel> pipe = thread.createHalfDuplexPipe();
+            final StreamSinkChannel sink = pipe.getRightSide();
+            sink.getWriteSetter().set(channel ->
+            {
+                channel.suspendWrites();
+                run();
+            });
+            return sink;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LoggerFactory.getLogger(IoThreadFlusher.class)
+                .warn("no yield pipe for {}; flushing without yielding", thread, ex);
+            return null;
+        }
     }
 
     /**
@@ -81,10 +127,19 @@ final class IoThreadFlusher implements Runnable
         // Clear the flag before draining: an offer that races with the drain schedules one more (maybe empty) run
         // rather than being left behind.
         scheduled.set(false);
+        int budget = WRITES_PER_TURN;
         QueuedSubscriber subscriber;
         while ((subscriber = pending.poll()) != null)
         {
             subscriber.send();
+            if (--budget == 0 && yield != null && !pending.isEmpty())
+            {
+                // The pipe's write listener runs the rest after the next select; until then offers need not
+                // schedule a run. (A run an offer scheduled meanwhile runs first and yields in turn.)
+                scheduled.set(true);
+                yield.resumeWrites();
+                return;
+            }
         }
     }
 }

@@ -3,34 +3,34 @@ package io.pulsarproxy.delivery;
 import io.pulsarproxy.pipeline.Pipeline;
 import io.pulsarproxy.pipeline.LatencyRecorder;
 import io.pulsarproxy.pipeline.MessageEvent;
-import io.undertow.Handlers;
 import io.undertow.server.HttpHandler;
-import io.undertow.websockets.WebSocketConnectionCallback;
-import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.WebSockets;
-import io.undertow.websockets.spi.WebSocketHttpExchange;
+import io.undertow.server.HttpServerExchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
 import org.xnio.XnioExecutor;
 
-import java.nio.ByteBuffer;
-
-import java.util.List;
+import java.util.Deque;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The WebSocket endpoint {@code GET /v1/subscribe?topic=a&topic=b}: accepts connections, subscribes them to the
  * topics of the query string, and keeps track of them for limits and shutdown.
  * <p>
+ * The WebSocket protocol is the gateway's own ({@link WebSocketHandshake}, {@link WebSocketConnection}) on top of
+ * Undertow's HTTP upgrade, not Undertow's WebSocket implementation, whose send path allocated a frame channel and
+ * queued a task per frame: here a connection's queued frames go out in one gathering write from its
+ * {@link Outbound} buffer.
+ * <p>
  * <b>Note:</b> {@link #onConnect} runs on the connection's IO thread and never blocks: subscriptions are queued on
  * the ring, and a full ring is answered with an {@code error} frame.
  */
-public final class SubscribeEndpoint implements WebSocketConnectionCallback
+public final class SubscribeEndpoint
 {
     /** Close code when the gateway holds its maximum of connections (RFC 6455 "try again later"). */
     public static final int CLOSE_TRY_AGAIN_LATER = 1013;
@@ -70,11 +70,12 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
         this.pipeline = pipeline;
         this.config = config;
         this.counters = new DeliveryCounters(writeLatency);
-        this.handshake = Handlers.websocket(this);
+        this.handshake = exchange -> WebSocketHandshake.upgrade(exchange, this::onConnect);
     }
 
     /**
-     * The handler that performs the WebSocket handshake; a request that is not an upgrade gets 400 from Undertow.
+     * The handler that performs the WebSocket handshake; a request that is not one gets 400 (426 for a WebSocket
+     * version other than 13) with problem details.
      *
      * @return the handshake handler.
      */
@@ -108,42 +109,59 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
         return counters;
     }
 
-    @Override
-    public void onConnect(final WebSocketHttpExchange exchange, final WebSocketChannel channel)
+    /**
+     * Runs on the IO thread once the 101 is written: sets the connection up and subscribes it to the query's topics.
+     */
+    private void onConnect(final StreamConnection streamConnection, final HttpServerExchange exchange)
     {
+        final WebSocketConnection connection =
+            new WebSocketConnection(streamConnection, config.maxClientFrameBytes(), counters);
         if (counters.connections.incrementAndGet() > config.maxConnections())
         {
             counters.connections.decrementAndGet();
             counters.connectionsRefused.incrementAndGet();
-            WebSockets.sendClose(CLOSE_TRY_AGAIN_LATER, "too many connections", channel, null);
+            connection.open(null, null);
+            connection.close(CLOSE_TRY_AGAIN_LATER, "too many connections");
             return;
         }
         counters.connectionsOpened.incrementAndGet();
-        final WebSocketSubscriber subscriber = new WebSocketSubscriber(channel, config, counters,
-            IoThreadFlusher.of(flushers, channel.getIoThread(), config.maxConnections()));
+        final WebSocketSubscriber subscriber = new WebSocketSubscriber(connection, config, counters,
+            IoThreadFlusher.of(flushers, connection.ioThread(), config.maxConnections()));
         sessions.add(subscriber);
-        channel.addCloseTask(ch -> onClose(subscriber));
         final SubscriptionGrant attached = exchange.getAttachment(SubscriptionGrant.ATTACHMENT);
         final SubscriptionGrant grant = attached == null ? SubscriptionGrant.OPEN : attached;
         final ClientFrameListener listener = new ClientFrameListener(subscriber, pipeline, config, counters, grant);
-        channel.getReceiveSetter().set(listener);
-        channel.resumeReceives();
-        keepAlive(channel, listener);
-        if (grant.expiresAtMillis() != Long.MAX_VALUE)
-        {
-            final long delay = Math.max(0, grant.expiresAtMillis() - System.currentTimeMillis());
-            channel.getIoThread().executeAfter(() ->
+        final XnioExecutor.Key ping = keepAlive(connection);
+        final XnioExecutor.Key expiry = grant.expiresAtMillis() == Long.MAX_VALUE ? null :
+            connection.ioThread().executeAfter(() ->
             {
-                if (channel.isOpen())
+                counters.expired.incrementAndGet();
+                subscriber.closeAfterFlush(CLOSE_TOKEN_EXPIRED, "token expired");
+            }, Math.max(0, grant.expiresAtMillis() - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        final AtomicBoolean cleaned = new AtomicBoolean();
+        final Runnable cleanup = () ->
+        {
+            if (cleaned.compareAndSet(false, true))
+            {
+                ping.remove();
+                if (expiry != null)
                 {
-                    counters.expired.incrementAndGet();
-                    subscriber.closeAfterFlush(CLOSE_TOKEN_EXPIRED, "token expired");
+                    expiry.remove();
                 }
-            }, delay, TimeUnit.MILLISECONDS);
+                onClose(subscriber);
+            }
+        };
+        // Undertow's server connection owns the raw connection's close listener; its own close listeners run from it.
+        exchange.getConnection().addCloseListener(c -> cleanup.run());
+        if (!streamConnection.isOpen())
+        {
+            cleanup.run(); // closed before the listener was in place
+            return;
         }
+        connection.open(subscriber, listener);
 
-        final Map<String, List<String>> params = exchange.getRequestParameters();
-        final List<String> topics = params.get("topic");
+        final Map<String, Deque<String>> params = exchange.getQueryParameters();
+        final Deque<String> topics = params.get("topic");
         if (topics == null)
         {
             return;
@@ -185,27 +203,26 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
      * Pings the client every interval; a client not heard from (no pong, no frame) for 2.5 intervals has vanished
      * without a close (half-open) and is cut off, which frees its slot and its subscriptions.
      */
-    private void keepAlive(final WebSocketChannel channel, final ClientFrameListener listener)
+    private XnioExecutor.Key keepAlive(final WebSocketConnection connection)
     {
         final long interval = config.wsPingIntervalMillis();
         final long silenceNanos = TimeUnit.MILLISECONDS.toNanos(interval * 5 / 2);
-        final XnioExecutor.Key key = channel.getIoThread().executeAtInterval(() ->
+        return connection.ioThread().executeAtInterval(() ->
         {
-            if (System.nanoTime() - listener.lastHeardNanos() > silenceNanos)
+            if (System.nanoTime() - connection.lastHeardNanos() > silenceNanos)
             {
                 counters.halfOpenClosed.incrementAndGet();
-                IoUtils.safeClose(channel);
+                connection.abort();
                 return;
             }
-            WebSockets.sendPing(ByteBuffer.allocate(0), channel, null);
+            connection.ping();
         }, interval, TimeUnit.MILLISECONDS);
-        channel.addCloseTask(ch -> key.remove());
     }
 
-    private static String first(final Map<String, List<String>> params, final String name)
+    private static String first(final Map<String, Deque<String>> params, final String name)
     {
-        final List<String> values = params.get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
+        final Deque<String> values = params.get(name);
+        return values == null || values.isEmpty() ? null : values.peekFirst();
     }
 
     /**
@@ -240,7 +257,7 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
         final boolean clean = sessions.isEmpty();
         for (final WebSocketSubscriber subscriber : sessions)
         {
-            IoUtils.safeClose(subscriber.channel());
+            subscriber.connection().abort();
         }
         return clean;
     }
@@ -252,10 +269,10 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
             counters.connections.decrementAndGet();
         }
         subscriber.release();
-        detach(subscriber, subscriber.channel());
+        detach(subscriber, subscriber.connection());
     }
 
-    private void detach(final WebSocketSubscriber subscriber, final WebSocketChannel channel)
+    private void detach(final WebSocketSubscriber subscriber, final WebSocketConnection connection)
     {
         if (pipeline.tryDetach(subscriber))
         {
@@ -267,7 +284,7 @@ public final class SubscribeEndpoint implements WebSocketConnectionCallback
         }
         // The ring is full: until the detach gets through, the subscriber only discards what it is handed.
         LOG.debug("ring full; retrying detach of a closed subscriber");
-        channel.getIoThread().executeAfter(
-            () -> detach(subscriber, channel), DETACH_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        connection.ioThread().executeAfter(
+            () -> detach(subscriber, connection), DETACH_RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
 }

@@ -3,12 +3,6 @@ package io.pulsarproxy.delivery;
 import io.pulsarproxy.pipeline.TopicPattern;
 import io.pulsarproxy.pipeline.TopicState;
 import io.pulsarproxy.pipeline.json.JsonWriter;
-import io.undertow.websockets.core.WebSocketCallback;
-import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.WebSockets;
-import org.xnio.IoUtils;
-
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,27 +20,25 @@ final class WebSocketSubscriber extends QueuedSubscriber
     /** Close code sent to every client when the gateway shuts down. */
     static final int CLOSE_GOING_AWAY = 1001;
 
-    private final WebSocketChannel channel;
-    private final WebSocketCallback<Void> sentCallback = new SentCallback();
+    private final WebSocketConnection connection;
     private final Map<String, SlowConsumerPolicy> requestedPolicies = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile int closeCode;
     private volatile String closeReason;
-    private int framesInFlight;
 
     WebSocketSubscriber(
-        final WebSocketChannel channel,
+        final WebSocketConnection connection,
         final DeliveryConfig config,
         final DeliveryCounters counters,
         final IoThreadFlusher flusher)
     {
         super(WebSocketCodec.INSTANCE, config, counters, flusher);
-        this.channel = channel;
+        this.connection = connection;
     }
 
-    WebSocketChannel channel()
+    WebSocketConnection connection()
     {
-        return channel;
+        return connection;
     }
 
     /**
@@ -122,7 +114,7 @@ final class WebSocketSubscriber extends QueuedSubscriber
     }
 
     /**
-     * Sends what is queued, then a close frame, then closes; used at shutdown.
+     * Sends what is queued, then a close frame, then closes; used at shutdown and when the token expires.
      *
      * @param code   the close code.
      * @param reason the close reason.
@@ -132,11 +124,11 @@ final class WebSocketSubscriber extends QueuedSubscriber
         closeReason = reason;
         closeCode = code;
         closing = true;
-        channel.getIoThread().execute(() ->
+        connection.ioThread().execute(() ->
         {
             if (outbound.isIdle())
             {
-                sendClose();
+                connection.close(closeCode, closeReason);
             }
         });
     }
@@ -162,87 +154,25 @@ final class WebSocketSubscriber extends QueuedSubscriber
         closeCode = CLOSE_SLOW_CONSUMER;
         closeReason = "slow consumer: outbound buffer full";
         closing = true;
-        channel.getIoThread().execute(this::sendClose);
+        connection.ioThread().execute(() -> connection.close(closeCode, closeReason));
     }
 
-    /** Runs on the IO thread: writes everything queued as one WebSocket text frame per queued frame. */
+    /** Runs on the IO thread: the connection writes everything queued, as one text frame per queued frame. */
     @Override
     void send()
     {
-        if (!channel.isOpen())
-        {
-            outbound.close();
-            return;
-        }
-        final int taken = outbound.take();
-        if (taken == 0)
-        {
-            afterSend();
-            return;
-        }
-        final byte[] buffer = outbound.taken();
-        final int frames = Outbound.frameCount(buffer, taken);
-        framesInFlight = frames;
-        for (int at = 0; at < taken; )
-        {
-            final int length = Outbound.getInt(buffer, at);
-            WebSockets.sendText(ByteBuffer.wrap(buffer, at + Outbound.HEADER, length), channel, sentCallback);
-            at += Outbound.HEADER + length;
-        }
-        counters.framesSent.addAndGet(frames);
-        recordWrite();
+        connection.sendOutbound();
     }
 
-    private void afterSend()
+    /**
+     * Runs on the IO thread when a write of the queue completed with nothing more queued: a pending close goes out
+     * now.
+     */
+    void sendIdle()
     {
-        if (outbound.completeSend())
+        if (closing && outbound.isIdle())
         {
-            send();
-        }
-        else if (closing && outbound.isIdle())
-        {
-            sendClose();
+            connection.close(closeCode, closeReason);
         }
     }
-
-    private void sendClose()
-    {
-        if (!channel.isOpen() || channel.isCloseFrameSent())
-        {
-            return;
-        }
-        WebSockets.sendClose(closeCode, closeReason, channel, new WebSocketCallback<>()
-        {
-            @Override
-            public void complete(final WebSocketChannel ch, final Void context)
-            {
-            }
-
-            @Override
-            public void onError(final WebSocketChannel ch, final Void context, final Throwable throwable)
-            {
-                IoUtils.safeClose(ch);
-            }
-        });
-    }
-
-    private final class SentCallback implements WebSocketCallback<Void>
-    {
-        @Override
-        public void complete(final WebSocketChannel ch, final Void context)
-        {
-            if (--framesInFlight == 0)
-            {
-                afterSend();
-            }
-        }
-
-        @Override
-        public void onError(final WebSocketChannel ch, final Void context, final Throwable throwable)
-        {
-            outbound.close();
-            IoUtils.safeClose(ch);
-        }
-    }
-
 }

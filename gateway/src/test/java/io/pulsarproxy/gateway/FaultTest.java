@@ -386,17 +386,7 @@ class FaultTest
     @Test
     void shouldPublishOverHttpsAndDeliverOverWss() throws Exception
     {
-        final Path keystore = dir.resolve("gateway.p12");
-        final Process keytool = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-            "-genkeypair", "-alias", "gw", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-            "-ext", "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(),
-            "-storepass", "changeit")
-            .redirectErrorStream(true)
-            .start();
-        final String keytoolOutput = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS), "keytool did not finish");
-        assertEquals(0, keytool.exitValue(), keytoolOutput);
+        final Path keystore = keystore(dir);
 
         try (TestGateway gw = TestGateway.start(trusting(keystore),
             GatewayConfiguration.TLS_KEYSTORE_PROP_NAME, keystore.toString(),
@@ -462,7 +452,26 @@ class FaultTest
         return captured.toString(StandardCharsets.UTF_8).contains(text);
     }
 
-    private static SSLContext trusting(final Path keystore) throws Exception
+    /**
+     * Generates a PKCS12 keystore (password {@code changeit}) with a self-signed EC key for 127.0.0.1.
+     */
+    static Path keystore(final Path dir) throws Exception
+    {
+        final Path keystore = dir.resolve("gateway.p12");
+        final Process keytool = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+            "-genkeypair", "-alias", "gw", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+            "-ext", "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(),
+            "-storepass", "changeit")
+            .redirectErrorStream(true)
+            .start();
+        final String keytoolOutput = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(keytool.waitFor(60, TimeUnit.SECONDS), "keytool did not finish");
+        assertEquals(0, keytool.exitValue(), keytoolOutput);
+        return keystore;
+    }
+
+    static SSLContext trusting(final Path keystore) throws Exception
     {
         final KeyStore store = KeyStore.getInstance("PKCS12");
         try (InputStream in = java.nio.file.Files.newInputStream(keystore))

@@ -44,6 +44,7 @@ final class RawWebSocket implements AutoCloseable
     private final OutputStream out;
     private final String key;
     private final String host;
+    private boolean verifyAccept = true;
 
     /** A frame from the server. */
     record Frame(int opcode, byte[] payload)
@@ -61,7 +62,12 @@ final class RawWebSocket implements AutoCloseable
 
     private RawWebSocket(final int port, final InetAddress localAddress) throws IOException
     {
-        socket = new Socket(InetAddress.getByName("127.0.0.1"), port, localAddress, 0);
+        this(new Socket(InetAddress.getByName("127.0.0.1"), port, localAddress, 0), port);
+    }
+
+    private RawWebSocket(final Socket socket, final int port) throws IOException
+    {
+        this.socket = socket;
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(READ_TIMEOUT_MILLIS);
         in = new BufferedInputStream(socket.getInputStream(), 1024);
@@ -81,6 +87,32 @@ final class RawWebSocket implements AutoCloseable
     {
         final RawWebSocket ws = new RawWebSocket(port, null);
         ws.sendHandshake(pathAndQuery, extraHeaders);
+        ws.readHandshake();
+        return ws;
+    }
+
+    /**
+     * Opens over a socket made by the caller (e.g. a TLS socket, or one with a small receive buffer), already
+     * connected to {@code port}: sends the upgrade request and reads the answer.
+     */
+    static RawWebSocket openOver(final Socket socket, final int port, final String pathAndQuery) throws IOException
+    {
+        final RawWebSocket ws = new RawWebSocket(socket, port);
+        ws.sendHandshake(pathAndQuery);
+        ws.readHandshake();
+        return ws;
+    }
+
+    /**
+     * Sends a request head exactly as given (e.g. a handshake with a header missing) and reads the answer into
+     * {@link #status}, {@link #headers} and {@link #body}.
+     */
+    static RawWebSocket request(final int port, final String head) throws IOException
+    {
+        final RawWebSocket ws = new RawWebSocket(port, null);
+        ws.verifyAccept = false; // the key is the caller's, in the head; the caller checks the accept value
+        ws.out.write(head.getBytes(StandardCharsets.US_ASCII));
+        ws.out.flush();
         ws.readHandshake();
         return ws;
     }
@@ -137,7 +169,7 @@ final class RawWebSocket implements AutoCloseable
             final int colon = header.indexOf(':');
             headers.put(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
         }
-        if (status == 101)
+        if (status == 101 && verifyAccept)
         {
             final String expected = accept(key);
             if (!expected.equals(headers.get("sec-websocket-accept")))
@@ -258,26 +290,64 @@ final class RawWebSocket implements AutoCloseable
 
     private void sendFrame(final int opcode, final byte[] payload) throws IOException
     {
+        sendFrame(0x80 | opcode, payload, true);
+    }
+
+    /**
+     * Sends any frame, well-formed or not: {@code firstByte} holds FIN, the reserved bits and the opcode as they
+     * go on the wire; the payload is masked only when {@code masked}.
+     */
+    void sendFrame(final int firstByte, final byte[] payload, final boolean masked) throws IOException
+    {
+        out.write(frame(firstByte, payload, masked));
+        out.flush();
+    }
+
+    /**
+     * Encodes a frame as {@link #sendFrame(int, byte[], boolean)} sends it, for tests that send several at once.
+     */
+    static byte[] frame(final int firstByte, final byte[] payload, final boolean masked)
+    {
         final ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-        frame.write(0x80 | opcode);
+        final int maskBit = masked ? 0x80 : 0;
+        frame.write(firstByte);
         if (payload.length < 126)
         {
-            frame.write(0x80 | payload.length);
+            frame.write(maskBit | payload.length);
         }
-        else
+        else if (payload.length < 65536)
         {
-            frame.write(0x80 | 126);
+            frame.write(maskBit | 126);
             frame.write(payload.length >>> 8);
             frame.write(payload.length & 0xFF);
         }
+        else
+        {
+            frame.write(maskBit | 127);
+            for (int shift = 56; shift >= 0; shift -= 8)
+            {
+                frame.write((int)((long)payload.length >>> shift) & 0xFF);
+            }
+        }
         final byte[] mask = new byte[4];
         ThreadLocalRandom.current().nextBytes(mask);
-        frame.write(mask);
+        if (masked)
+        {
+            frame.write(mask, 0, 4);
+        }
         for (int i = 0; i < payload.length; i++)
         {
-            frame.write(payload[i] ^ mask[i & 3]);
+            frame.write(masked ? payload[i] ^ mask[i & 3] : payload[i]);
         }
-        out.write(frame.toByteArray());
+        return frame.toByteArray();
+    }
+
+    /**
+     * Writes raw bytes (e.g. several frames in one TCP segment).
+     */
+    void sendBytes(final byte[] bytes) throws IOException
+    {
+        out.write(bytes);
         out.flush();
     }
 
