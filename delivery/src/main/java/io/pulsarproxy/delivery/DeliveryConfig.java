@@ -10,6 +10,7 @@ package io.pulsarproxy.delivery;
  * @param maxJsonDepth       deepest JSON nesting accepted in client frames.
  * @param sseHeartbeatMillis how long an SSE stream may stay quiet before a comment line is sent.
  * @param wsPingIntervalMillis how often each WebSocket is pinged; one silent for 2.5 intervals is closed.
+ * @param outboundTotalMaxBytes bytes all connections together may have queued or in flight.
  */
 public record DeliveryConfig(
     int outboundMaxBytes,
@@ -18,6 +19,7 @@ public record DeliveryConfig(
     int maxClientFrameBytes,
     int maxJsonDepth,
     long sseHeartbeatMillis,
-    long wsPingIntervalMillis)
+    long wsPingIntervalMillis,
+    long outboundTotalMaxBytes)
 {
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DeliveryCounters
 {
     final LatencyRecorder writeLatency;
+    final OutboundBudget outboundBudget;
 
     final AtomicInteger connections = new AtomicInteger();
     final AtomicLong connectionsOpened = new AtomicLong();
@@ -38,7 +39,30 @@ public final class DeliveryCounters
      */
     public DeliveryCounters(final LatencyRecorder writeLatency)
     {
+        this(writeLatency, Long.MAX_VALUE);
+    }
+
+    /**
+     * Creates counters with a bound on the bytes all connections together may have queued or in flight.
+     *
+     * @param writeLatency     the recorder; called on IO threads, must not block.
+     * @param outboundMaxBytes the bound ({@code proxy.outbound.total.max.bytes}); {@link Long#MAX_VALUE} for none.
+     */
+    public DeliveryCounters(final LatencyRecorder writeLatency, final long outboundMaxBytes)
+    {
         this.writeLatency = writeLatency;
+        this.outboundBudget = outboundMaxBytes == Long.MAX_VALUE ?
+            OutboundBudget.UNLIMITED : new OutboundBudget(outboundMaxBytes);
+    }
+
+    /**
+     * Bytes queued or in flight on all connections together.
+     *
+     * @return the current sum.
+     */
+    public long outboundBytes()
+    {
+        return outboundBudget.usedBytes();
     }
 
     /**

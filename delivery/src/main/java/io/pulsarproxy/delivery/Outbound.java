@@ -50,6 +50,7 @@ final class Outbound
 
     private final FrameCodec codec;
     private final int maxBytes;
+    private final OutboundBudget budget;
     private final PolicyTable policies;
 
     private byte[] fill = EMPTY;
@@ -66,11 +67,21 @@ final class Outbound
     private long droppedMessages;
     private long oldestQueuedMicros = -1;
     private long takenOldestMicros = -1;
+    /** Queued plus in-flight bytes as last added to the budget. */
+    private long reported;
 
     Outbound(final FrameCodec codec, final int maxBytes, final SlowConsumerPolicy defaultPolicy)
     {
+        this(codec, maxBytes, defaultPolicy, OutboundBudget.UNLIMITED);
+    }
+
+    Outbound(
+        final FrameCodec codec, final int maxBytes, final SlowConsumerPolicy defaultPolicy,
+        final OutboundBudget budget)
+    {
         this.codec = codec;
         this.maxBytes = maxBytes;
+        this.budget = budget;
         this.policies = new PolicyTable(defaultPolicy);
     }
 
@@ -99,13 +110,22 @@ final class Outbound
         final TopicState topic, final long seq, final long timestamp, final byte[] src, final int offset,
         final int length)
     {
+        final int result = append(topic, seq, timestamp, src, offset, length);
+        report();
+        return result;
+    }
+
+    private int append(
+        final TopicState topic, final long seq, final long timestamp, final byte[] src, final int offset,
+        final int length)
+    {
         if (closed)
         {
             return CLOSED;
         }
         final int messageBytes = codec.messageBytes(topic, seq, timestamp, src, offset, length);
         int result = QUEUED;
-        if (fillLength + inFlight + messageBytes + separatorBytes() > maxBytes)
+        if (!fits(messageBytes))
         {
             if (policyOf(topic) == SlowConsumerPolicy.DISCONNECT || anyPendingDisconnects())
             {
@@ -113,11 +133,11 @@ final class Outbound
             }
             result = DROPPED;
             discardPending(topic, false);
-            if (fillLength + inFlight + messageBytes + separatorBytes() > maxBytes)
+            if (!fits(messageBytes))
             {
                 discardPending(topic, true);
             }
-            if (fillLength + inFlight + messageBytes + separatorBytes() > maxBytes)
+            if (!fits(messageBytes))
             {
                 // Even alone it does not fit beside what is in flight: it is lost too, and the gap says so.
                 gaps.add(topic, seq, 0, 0);
@@ -136,6 +156,13 @@ final class Outbound
      * @return {@link #QUEUED}, {@link #OVERFLOW} when even control frames no longer fit, or {@link #CLOSED}.
      */
     synchronized int appendControl(final JsonWriter frame)
+    {
+        final int result = control(frame);
+        report();
+        return result;
+    }
+
+    private int control(final JsonWriter frame)
     {
         if (closed)
         {
@@ -226,6 +253,7 @@ final class Outbound
     synchronized boolean completeSend()
     {
         inFlight = 0;
+        report();
         if (spare.length > RETAIN_CAPACITY)
         {
             spare = EMPTY;
@@ -253,6 +281,7 @@ final class Outbound
         openData = -1;
         pending.clear();
         gaps.clear();
+        report();
     }
 
     synchronized boolean isIdle()
@@ -273,6 +302,23 @@ final class Outbound
     synchronized int queuedBytes()
     {
         return fillLength + inFlight;
+    }
+
+    /**
+     * Whether a message of {@code messageBytes} fits both this queue's bound and the bound of all queues together.
+     */
+    private boolean fits(final int messageBytes)
+    {
+        final int bytes = messageBytes + separatorBytes();
+        return fillLength + inFlight + bytes <= maxBytes && budget.fits(fillLength + inFlight - reported, bytes);
+    }
+
+    /** Adds this queue's change of size since the last report to the budget; a closed queue holds nothing. */
+    private void report()
+    {
+        final long now = closed ? 0 : fillLength + inFlight;
+        budget.add(now - reported);
+        reported = now;
     }
 
     private int separatorBytes()

@@ -29,7 +29,7 @@ abstract class QueuedSubscriber extends Subscriber
     {
         this.writeLatency = counters.writeLatency;
         this.codec = codec;
-        this.outbound = new Outbound(codec, config.outboundMaxBytes(), config.slowPolicy());
+        this.outbound = new Outbound(codec, config.outboundMaxBytes(), config.slowPolicy(), counters.outboundBudget);
         this.counters = counters;
         this.flusher = flusher;
     }

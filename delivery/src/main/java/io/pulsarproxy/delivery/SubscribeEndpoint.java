@@ -69,7 +69,7 @@ public final class SubscribeEndpoint
     {
         this.pipeline = pipeline;
         this.config = config;
-        this.counters = new DeliveryCounters(writeLatency);
+        this.counters = new DeliveryCounters(writeLatency, config.outboundTotalMaxBytes());
         this.handshake = exchange -> WebSocketHandshake.upgrade(exchange, this::onConnect);
     }
 

@@ -94,6 +94,64 @@ class OutboundTest
     }
 
     @Test
+    void shouldShareOneBudgetAcrossQueuesAndDropWithAGapWhenTheSumWouldPassIt()
+    {
+        final String payload = "\"" + "x".repeat(80) + "\"";
+        // Room for about four messages in all, while each queue alone could hold sixteen times that.
+        final OutboundBudget budget = new OutboundBudget(4 * (element("a", 1, payload).length() + 8));
+        final Outbound first = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP, budget);
+        final Outbound second = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP, budget);
+
+        assertEquals(Outbound.QUEUED, append(first, a, 1, payload));
+        assertEquals(first.queuedBytes(), budget.usedBytes(), "each append reports its size");
+        assertEquals(Outbound.QUEUED, append(first, a, 2, payload));
+        assertEquals(Outbound.QUEUED, append(first, a, 3, payload));
+        // In flight: counted, and not the queue's to discard.
+        assertTrue(first.beginSend());
+        first.take();
+        assertEquals(Outbound.QUEUED, append(first, a, 4, payload));
+        assertEquals(first.queuedBytes(), budget.usedBytes());
+
+        // The second queue is empty, yet the sum is at the budget: its message is dropped, and a gap says so.
+        assertEquals(Outbound.DROPPED, append(second, b, 1, payload));
+        assertEquals(List.of("gap b 1..1"), describe(takeFrames(second)));
+        assertFalse(second.completeSend());
+        // The first queue's own next message: it drops its own backlog of the topic to make room.
+        assertEquals(Outbound.DROPPED, append(first, a, 5, payload));
+
+        // What the first queue sends frees the budget for everyone.
+        assertTrue(first.completeSend());
+        assertEquals(first.queuedBytes(), budget.usedBytes());
+        assertEquals(Outbound.QUEUED, append(second, b, 2, payload));
+        assertEquals(first.queuedBytes() + second.queuedBytes(), budget.usedBytes());
+
+        // A closed queue holds nothing, even with a write in flight.
+        assertTrue(second.beginSend());
+        second.take();
+        second.close();
+        assertEquals(first.queuedBytes(), budget.usedBytes());
+        assertFalse(second.completeSend());
+        assertEquals(first.queuedBytes(), budget.usedBytes());
+        first.close();
+        assertEquals(0, budget.usedBytes());
+    }
+
+    @Test
+    void shouldDisconnectUnderTheDisconnectPolicyWhenTheSharedBudgetIsSpent()
+    {
+        final String payload = "\"" + "y".repeat(80) + "\"";
+        final OutboundBudget budget = new OutboundBudget(2 * (element("a", 1, payload).length() + 8));
+        final Outbound filler = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP, budget);
+        final Outbound strict = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DISCONNECT, budget);
+
+        assertEquals(Outbound.QUEUED, append(filler, a, 1, payload));
+        assertEquals(Outbound.QUEUED, append(filler, a, 2, payload));
+        assertTrue(filler.beginSend());
+        filler.take();
+        assertEquals(Outbound.OVERFLOW, append(strict, b, 1, payload));
+    }
+
+    @Test
     void shouldSplitDataFramesAtControlFramesAndKeepOrder()
     {
         final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP);

@@ -38,6 +38,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param idempotencyWindow     idempotency keys remembered per topic.
  * @param maxConnections        WebSocket connections at once.
  * @param outboundMaxBytes      bytes queued or in flight per connection.
+ * @param outboundTotalMaxBytes bytes queued or in flight on all connections together.
  * @param slowPolicy            what happens to a connection that would exceed its outbound bound.
  * @param wsMaxFrameBytes       largest frame a client may send.
  * @param sseHeartbeatMillis    quiet time after which an SSE stream gets a comment line.
@@ -70,6 +71,7 @@ public record GatewayConfiguration(
     int idempotencyWindow,
     int maxConnections,
     int outboundMaxBytes,
+    int outboundTotalMaxBytes,
     SlowConsumerPolicy slowPolicy,
     int wsMaxFrameBytes,
     int sseHeartbeatMillis,
@@ -122,6 +124,8 @@ public record GatewayConfiguration(
     public static final String MAX_CONNECTIONS_PROP_NAME = "proxy.max.connections";
     /** Outbound bound per connection. */
     public static final String OUTBOUND_MAX_PROP_NAME = "proxy.outbound.max.bytes";
+    /** Bytes queued or in flight on all connections together; default a quarter of the maximum heap. */
+    public static final String OUTBOUND_TOTAL_MAX_PROP_NAME = "proxy.outbound.total.max.bytes";
     /** Slow-consumer policy. */
     public static final String SLOW_POLICY_PROP_NAME = "proxy.slow.policy";
     /** Largest client frame. */
@@ -230,6 +234,8 @@ public record GatewayConfiguration(
             r.integer(IDEMPOTENCY_WINDOW_PROP_NAME, 1000, 0, 1 << 20),
             r.integer(MAX_CONNECTIONS_PROP_NAME, 10_000, 1, 1 << 24),
             r.size(OUTBOUND_MAX_PROP_NAME, 4 * MIB, 1024, 1024 * MIB),
+            r.size(OUTBOUND_TOTAL_MAX_PROP_NAME,
+                (int)Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 4), 64 * 1024, Integer.MAX_VALUE),
             slowPolicy,
             r.size(WS_MAX_FRAME_PROP_NAME, 64 * 1024, 256, 16 * MIB),
             r.integer(SSE_HEARTBEAT_PROP_NAME, 15_000, 100, 3_600_000),
@@ -296,7 +302,7 @@ public record GatewayConfiguration(
     public DeliveryConfig delivery()
     {
         return new DeliveryConfig(outboundMaxBytes, slowPolicy, maxConnections, wsMaxFrameBytes, maxJsonDepth,
-            sseHeartbeatMillis, http.wsPingIntervalMillis());
+            sseHeartbeatMillis, http.wsPingIntervalMillis(), outboundTotalMaxBytes);
     }
 
     private void checkCombinations()
@@ -344,6 +350,11 @@ public record GatewayConfiguration(
             throw new ConfigException(OUTBOUND_MAX_PROP_NAME + "=" + outboundMaxBytes + " cannot hold one message of " +
                 MAX_PAYLOAD_PROP_NAME + "=" + maxPayloadBytes + "; it must be at least " + largestFrame);
         }
+        if (outboundTotalMaxBytes < outboundMaxBytes)
+        {
+            throw new ConfigException(OUTBOUND_TOTAL_MAX_PROP_NAME + "=" + outboundTotalMaxBytes + " is smaller than " +
+                OUTBOUND_MAX_PROP_NAME + "=" + outboundMaxBytes + ": one connection could never fill its own queue");
+        }
     }
 
     private static String newEpoch()
@@ -378,6 +389,7 @@ public record GatewayConfiguration(
         line(sb, IDEMPOTENCY_WINDOW_PROP_NAME, idempotencyWindow);
         line(sb, MAX_CONNECTIONS_PROP_NAME, maxConnections);
         line(sb, OUTBOUND_MAX_PROP_NAME, outboundMaxBytes);
+        line(sb, OUTBOUND_TOTAL_MAX_PROP_NAME, outboundTotalMaxBytes);
         line(sb, SLOW_POLICY_PROP_NAME, slowPolicy.propertyValue());
         line(sb, WS_MAX_FRAME_PROP_NAME, wsMaxFrameBytes);
         line(sb, SSE_HEARTBEAT_PROP_NAME, sseHeartbeatMillis);

@@ -207,6 +207,15 @@ class GatewayConfigurationTest
         assertTrue(outbound.getMessage().contains(MAX_PAYLOAD_PROP_NAME), outbound.getMessage());
         assertRejected(OUTBOUND_MAX_PROP_NAME, MAX_PAYLOAD_PROP_NAME, "1m", OUTBOUND_MAX_PROP_NAME, "1m");
 
+        // All queues together: a quarter of the max heap by default, never below one connection's bound.
+        assertEquals(Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 4),
+            load().outboundTotalMaxBytes());
+        assertEquals(load().outboundTotalMaxBytes(), load().delivery().outboundTotalMaxBytes());
+        assertEquals(64 * MIB, load(GatewayConfiguration.OUTBOUND_TOTAL_MAX_PROP_NAME, "64m").outboundTotalMaxBytes());
+        final ConfigException total = assertRejected(GatewayConfiguration.OUTBOUND_TOTAL_MAX_PROP_NAME,
+            GatewayConfiguration.OUTBOUND_TOTAL_MAX_PROP_NAME, "2m");
+        assertTrue(total.getMessage().contains(OUTBOUND_MAX_PROP_NAME), total.getMessage());
+
         assertRejected(MAX_PAYLOAD_PROP_NAME, MAX_PAYLOAD_PROP_NAME, "32m");
         assertRejected(MAX_PAYLOAD_PROP_NAME, MAX_PAYLOAD_PROP_NAME, "8k", MAX_BATCH_BYTES_PROP_NAME, "4k");
 

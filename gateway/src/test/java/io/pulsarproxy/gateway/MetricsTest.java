@@ -49,6 +49,7 @@ class MetricsTest
         "pulsar_gaps_total",
         "pulsar_slow_consumer_disconnects_total",
         "pulsar_connections",
+        "pulsar_outbound_bytes",
         "pulsar_connections_opened_total",
         "pulsar_connections_refused_total",
         "pulsar_connections_closed_total",
@@ -126,6 +127,8 @@ class MetricsTest
             assertEquals(16384, scrape.value("pulsar_ring_remaining_capacity"));
             assertEquals(0, scrape.value("pulsar_topics"));
             assertEquals(0, scrape.value("pulsar_connections"));
+            assertEquals("gauge", scrape.types.get("pulsar_outbound_bytes"));
+            assertEquals(0, scrape.value("pulsar_outbound_bytes"), "nothing queued on an idle gateway");
             assertTrue(scrape.value("jvm_memory_used_bytes", "area", "heap") > 0);
 
             final List<MetricsScrape.Sample> buckets = scrape.samples("pulsar_delivery_latency_seconds_bucket");

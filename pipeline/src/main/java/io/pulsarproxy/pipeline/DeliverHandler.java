@@ -73,10 +73,12 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         finally
         {
             event.clear();
-        }
-        if (endOfBatch)
-        {
-            endBatch();
+            if (endOfBatch)
+            {
+                // Even when this event failed: the batch's finished requests are answered and its touched
+                // subscribers flushed now, not whenever the next batch ends.
+                endBatch();
+            }
         }
     }
 
@@ -100,19 +102,27 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
             // A shared engine stores it and answers the request; it comes back as a REMOTE event to deliver.
             return;
         }
-        if (event.status == MessageEvent.STATUS_OK)
+        try
         {
-            event.topic.history().append(
-                event.seq, event.receivedMicros, event.data, event.payloadOffset(), event.payloadLength);
-            fanOut(event);
-        }
-        if (event.lastInRequest)
-        {
-            if (finishedCount == finished.length)
+            if (event.status == MessageEvent.STATUS_OK)
             {
-                finished = java.util.Arrays.copyOf(finished, finishedCount * 2);
+                event.topic.history().append(
+                    event.seq, event.receivedMicros, event.data, event.payloadOffset(), event.payloadLength);
+                fanOut(event);
             }
-            finished[finishedCount++] = request;
+        }
+        finally
+        {
+            // Even when the fan-out failed (an Error escapes fanOut's per-subscriber catch): the message is
+            // sequenced and in history, and its publisher must get an answer rather than wait for ever.
+            if (event.lastInRequest)
+            {
+                if (finishedCount == finished.length)
+                {
+                    finished = java.util.Arrays.copyOf(finished, finishedCount * 2);
+                }
+                finished[finishedCount++] = request;
+            }
         }
     }
 

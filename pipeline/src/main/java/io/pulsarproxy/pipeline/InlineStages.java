@@ -147,8 +147,11 @@ final class InlineStages
                 {
                     stages.onEvent(event, sequence, sequence == last);
                 }
-                catch (final RuntimeException ex)
+                catch (final Throwable ex)
                 {
+                    // Errors too (an OutOfMemoryError in a fan-out), as the Disruptor's BatchEventProcessor does:
+                    // an event that escaped would leave the drained sequence behind it, and the next drainer would
+                    // run the batch again over slots deliver has already cleared.
                     exceptions.handleEventException(ex, sequence, event);
                 }
             }

@@ -153,6 +153,43 @@ class InlineStagesTest
         assertEquals(List.of("\"re-1\"", "\"re-2\""), payloads(echo.await(Message.class, 2)));
     }
 
+    @Test
+    void shouldRunEachEventOnceAndEndTheBatchWhenASubscriberThrowsAnError() throws InterruptedException
+    {
+        final RecordingSubscriber healthy = new RecordingSubscriber();
+        final RecordingSubscriber broken = new RecordingSubscriber()
+        {
+            @Override
+            public void onMessage(
+                final TopicState topic, final long seq, final long timestampMicros, final byte[] buffer,
+                final int payloadOffset, final int payloadLength)
+            {
+                if (seq == 1)
+                {
+                    // An Error, not an exception: what an OutOfMemoryError in a subscriber's buffer growth looks like.
+                    throw new OutOfMemoryError("simulated: outbound buffer growth failed");
+                }
+                super.onMessage(topic, seq, timestampMicros, buffer, payloadOffset, payloadLength);
+            }
+        };
+        driver.subscribe(healthy, "err");
+        driver.subscribe(broken, "err");
+
+        final RecordingRequest first = driver.tryPublish(msg("err", "1"));
+
+        // The Error stayed inside the stages, and the failed event's batch still ended: its request is answered.
+        assertNotNull(first);
+        assertEquals(1, first.publishedCalls());
+        final RecordingRequest second = driver.tryPublish(msg("err", "2"), msg("err", "3"));
+        assertNotNull(second);
+        assertEquals(1, second.publishedCalls());
+        // Nothing ran twice: the first event was not run again by the next drain.
+        assertEquals(1, first.publishedCalls());
+        assertEquals(List.of("1", "2", "3"), payloads(healthy.messages()));
+        assertEquals(List.of("2", "3"), payloads(broken.messages()));
+        assertEquals(1, driver.pipeline().counters().stageErrors());
+    }
+
     private static void awaitLatch(final CountDownLatch latch)
     {
         try
