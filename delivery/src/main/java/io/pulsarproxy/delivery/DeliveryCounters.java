@@ -56,7 +56,7 @@ public final class DeliveryCounters
     }
 
     /**
-     * Bytes queued or in flight on all connections together.
+     * Memory of the outbound buffers of all connections together (queued, in flight, or kept for the next burst).
      *
      * @return the current sum.
      */

@@ -253,20 +253,24 @@ final class Outbound
     synchronized boolean completeSend()
     {
         inFlight = 0;
-        report();
-        if (spare.length > RETAIN_CAPACITY)
+        // Buffers are kept for the next burst up to RETAIN_CAPACITY; while all queues together hold more than half
+        // their bound, an idle buffer is given back whatever its size, so that memory goes where messages wait.
+        final int retain = budget.underPressure() ? 0 : RETAIN_CAPACITY;
+        if (spare.length > retain)
         {
             spare = EMPTY;
         }
         if (closed || fillLength == 0)
         {
             sending = false;
-            if (fillLength == 0 && fill.length > RETAIN_CAPACITY)
+            if (fillLength == 0 && fill.length > retain)
             {
                 fill = EMPTY;
             }
+            report();
             return false;
         }
+        report();
         return true;
     }
 
@@ -299,26 +303,59 @@ final class Outbound
         return droppedMessages;
     }
 
+    /**
+     * The memory this queue's buffers hold, as counted against the bound of all queues together.
+     *
+     * @return bytes of buffer capacity; 0 once closed.
+     */
+    synchronized long memoryBytes()
+    {
+        return capacity();
+    }
+
     synchronized int queuedBytes()
     {
         return fillLength + inFlight;
     }
 
     /**
-     * Whether a message of {@code messageBytes} fits both this queue's bound and the bound of all queues together.
+     * Whether a message of {@code messageBytes} fits this queue's bound, and the memory its buffer would have to grow
+     * by fits the bound of all queues together.
      */
     private boolean fits(final int messageBytes)
     {
         final int bytes = messageBytes + separatorBytes();
-        return fillLength + inFlight + bytes <= maxBytes && budget.fits(fillLength + inFlight - reported, bytes);
+        if (fillLength + inFlight + bytes > maxBytes)
+        {
+            return false;
+        }
+        final int required = fillLength + bytes;
+        return required <= fill.length ||
+            budget.fits(capacity() - reported, grownCapacity(fill.length, required) - fill.length);
     }
 
-    /** Adds this queue's change of size since the last report to the budget; a closed queue holds nothing. */
+    /** The memory this queue holds: both buffers, whatever they hold. */
+    private long capacity()
+    {
+        return closed ? 0 : (long)fill.length + spare.length;
+    }
+
+    /** Adds this queue's change of memory since the last report to the budget; a closed queue holds nothing. */
     private void report()
     {
-        final long now = closed ? 0 : fillLength + inFlight;
+        final long now = capacity();
         budget.add(now - reported);
         reported = now;
+    }
+
+    private static int grownCapacity(final int current, final int required)
+    {
+        int capacity = Math.max(INITIAL_CAPACITY, current);
+        while (capacity < required)
+        {
+            capacity *= 2;
+        }
+        return capacity;
     }
 
     private int separatorBytes()
@@ -513,12 +550,7 @@ final class Outbound
         final int required = fillLength + extra;
         if (required > fill.length)
         {
-            int capacity = Math.max(INITIAL_CAPACITY, fill.length);
-            while (capacity < required)
-            {
-                capacity *= 2;
-            }
-            fill = Arrays.copyOf(fill, capacity);
+            fill = Arrays.copyOf(fill, grownCapacity(fill.length, required));
         }
     }
 

@@ -94,60 +94,71 @@ class OutboundTest
     }
 
     @Test
-    void shouldShareOneBudgetAcrossQueuesAndDropWithAGapWhenTheSumWouldPassIt()
+    void shouldShareOneBudgetOfBufferMemoryAcrossQueuesAndDropWithAGapWhenItIsSpent()
     {
         final String payload = "\"" + "x".repeat(80) + "\"";
-        // Room for about four messages in all, while each queue alone could hold sixteen times that.
-        final OutboundBudget budget = new OutboundBudget(4 * (element("a", 1, payload).length() + 8));
+        // Two buffers of 512 bytes (the first size) in all, while each queue alone could hold 64 KiB.
+        final OutboundBudget budget = new OutboundBudget(1024);
         final Outbound first = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP, budget);
         final Outbound second = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP, budget);
 
         assertEquals(Outbound.QUEUED, append(first, a, 1, payload));
-        assertEquals(first.queuedBytes(), budget.usedBytes(), "each append reports its size");
+        assertEquals(512, first.memoryBytes());
+        assertEquals(512, budget.usedBytes(), "each append reports the memory it took");
         assertEquals(Outbound.QUEUED, append(first, a, 2, payload));
         assertEquals(Outbound.QUEUED, append(first, a, 3, payload));
-        // In flight: counted, and not the queue's to discard.
+        // In flight: its buffer still counts, and its messages are not the queue's to discard.
         assertTrue(first.beginSend());
         first.take();
         assertEquals(Outbound.QUEUED, append(first, a, 4, payload));
-        assertEquals(first.queuedBytes(), budget.usedBytes());
+        assertEquals(1024, budget.usedBytes());
 
-        // The second queue is empty, yet the sum is at the budget: its message is dropped, and a gap says so.
+        // The second queue is empty, but a buffer for it would pass the bound: dropped, and a gap says so.
         assertEquals(Outbound.DROPPED, append(second, b, 1, payload));
+        assertTrue(second.beginSend());
         assertEquals(List.of("gap b 1..1"), describe(takeFrames(second)));
         assertFalse(second.completeSend());
-        // The first queue's own next message: it drops its own backlog of the topic to make room.
-        assertEquals(Outbound.DROPPED, append(first, a, 5, payload));
+        assertEquals(0, second.memoryBytes(), "under pressure an idle queue gives its buffers back");
+        // The first queue still has room in the buffer it holds.
+        assertEquals(Outbound.QUEUED, append(first, a, 5, payload));
 
-        // What the first queue sends frees the budget for everyone.
+        // What the first queue sends frees its in-flight buffer for everyone.
         assertTrue(first.completeSend());
-        assertEquals(first.queuedBytes(), budget.usedBytes());
+        assertEquals(512, first.memoryBytes());
+        assertEquals(first.memoryBytes() + second.memoryBytes(), budget.usedBytes());
         assertEquals(Outbound.QUEUED, append(second, b, 2, payload));
-        assertEquals(first.queuedBytes() + second.queuedBytes(), budget.usedBytes());
+        assertEquals(1024, budget.usedBytes());
 
         // A closed queue holds nothing, even with a write in flight.
         assertTrue(second.beginSend());
         second.take();
         second.close();
-        assertEquals(first.queuedBytes(), budget.usedBytes());
+        assertEquals(first.memoryBytes(), budget.usedBytes());
         assertFalse(second.completeSend());
-        assertEquals(first.queuedBytes(), budget.usedBytes());
+        assertEquals(first.memoryBytes(), budget.usedBytes());
         first.close();
         assertEquals(0, budget.usedBytes());
     }
 
     @Test
-    void shouldDisconnectUnderTheDisconnectPolicyWhenTheSharedBudgetIsSpent()
+    void shouldKeepIdleBuffersWithoutPressureAndDisconnectUnderTheDisconnectPolicyWhenTheBudgetIsSpent()
     {
         final String payload = "\"" + "y".repeat(80) + "\"";
-        final OutboundBudget budget = new OutboundBudget(2 * (element("a", 1, payload).length() + 8));
+        final OutboundBudget budget = new OutboundBudget(1024);
         final Outbound filler = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP, budget);
         final Outbound strict = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DISCONNECT, budget);
 
         assertEquals(Outbound.QUEUED, append(filler, a, 1, payload));
+        assertTrue(filler.beginSend());
+        filler.take();
+        assertFalse(filler.completeSend());
+        assertEquals(512, budget.usedBytes(), "half the bound is no pressure: the idle buffer is kept");
         assertEquals(Outbound.QUEUED, append(filler, a, 2, payload));
         assertTrue(filler.beginSend());
         filler.take();
+        assertEquals(Outbound.QUEUED, append(filler, a, 3, payload));
+        assertEquals(1024, budget.usedBytes());
+
         assertEquals(Outbound.OVERFLOW, append(strict, b, 1, payload));
     }
 

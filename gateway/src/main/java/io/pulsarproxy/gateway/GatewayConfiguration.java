@@ -38,7 +38,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param idempotencyWindow     idempotency keys remembered per topic.
  * @param maxConnections        WebSocket connections at once.
  * @param outboundMaxBytes      bytes queued or in flight per connection.
- * @param outboundTotalMaxBytes bytes queued or in flight on all connections together.
+ * @param outboundTotalMaxBytes memory of the outbound buffers of all connections together.
  * @param slowPolicy            what happens to a connection that would exceed its outbound bound.
  * @param wsMaxFrameBytes       largest frame a client may send.
  * @param sseHeartbeatMillis    quiet time after which an SSE stream gets a comment line.
@@ -124,7 +124,7 @@ public record GatewayConfiguration(
     public static final String MAX_CONNECTIONS_PROP_NAME = "proxy.max.connections";
     /** Outbound bound per connection. */
     public static final String OUTBOUND_MAX_PROP_NAME = "proxy.outbound.max.bytes";
-    /** Bytes queued or in flight on all connections together; default a quarter of the maximum heap. */
+    /** Memory of the outbound buffers of all connections together; default a quarter of the maximum heap. */
     public static final String OUTBOUND_TOTAL_MAX_PROP_NAME = "proxy.outbound.total.max.bytes";
     /** Slow-consumer policy. */
     public static final String SLOW_POLICY_PROP_NAME = "proxy.slow.policy";

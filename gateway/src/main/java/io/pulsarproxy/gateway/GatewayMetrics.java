@@ -154,7 +154,7 @@ final class GatewayMetrics implements LatencyRecorder
         Gauge.builder("pulsar.connections", delivery, DeliveryCounters::connections)
             .description("Open WebSocket and SSE connections").register(registry);
         Gauge.builder("pulsar.outbound.bytes", delivery, DeliveryCounters::outboundBytes)
-            .description("Bytes queued or in flight on all connections together (bound: " +
+            .description("Memory of all connections' outbound buffers: queued, in flight or kept (bound: " +
                 "proxy.outbound.total.max.bytes)")
             .baseUnit("bytes").strongReference(true).register(registry);
         counter("pulsar.connections.opened", delivery, DeliveryCounters::connectionsOpened, "Connections accepted");
