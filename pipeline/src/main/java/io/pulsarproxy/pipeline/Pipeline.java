@@ -2,6 +2,7 @@ package io.pulsarproxy.pipeline;
 
 import com.lmax.disruptor.BatchEventProcessor;
 import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.EventFactory;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.InsufficientCapacityException;
@@ -71,46 +72,43 @@ public final class Pipeline implements AutoCloseable
     {
         this.config = config;
         this.engine = engine;
-        final DecodeHandler decode = new DecodeHandler();
-        final DeliverHandler deliver = new DeliverHandler(counters, latency);
-        this.table = new TopicTable(config.maxTopics(), config.historySize(), config.historyBytes(), config.epoch());
+        final EventFactory<MessageEvent> slots = () -> new MessageEvent(config.slotBytes(), config.slotRetainBytes());
         if (config.stageThreads() == 0)
         {
             // No thread waits on this ring, so the wait strategy only matters for its signal on every publish:
             // the busy-spin strategy's is a no-op, where the blocking one would take a lock per publish.
             this.disruptor = null;
-            this.ring = RingBuffer.createMultiProducer(
-                () -> new MessageEvent(config.slotBytes(), config.slotRetainBytes()),
-                config.ringSize(),
-                new BusySpinWaitStrategy());
-            final RouteHandler route = new RouteHandler(
-                table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters, engine);
+            this.ring = RingBuffer.createMultiProducer(slots, config.ringSize(), new BusySpinWaitStrategy());
+        }
+        else
+        {
+            this.disruptor = new Disruptor<>(slots, config.ringSize(), DaemonThreadFactory.INSTANCE, ProducerType.MULTI,
+                config.waitStrategy().create());
+            this.ring = disruptor.getRingBuffer();
+        }
+        this.table = new TopicTable(config.maxTopics(), config.historySize(), config.historyBytes(), config.epoch());
+
+        final DecodeHandler decode = new DecodeHandler();
+        final RouteHandler route = new RouteHandler(
+            table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters, engine);
+        final DeliverHandler deliver = new DeliverHandler(counters, latency);
+        if (config.stageThreads() == 0)
+        {
             this.inline = new InlineStages(ring, new FusedStages(decode, route, deliver, counters),
                 new StageExceptionHandler("stages", counters), config.maxBatchSize());
+        }
+        else if (config.stageThreads() == 1)
+        {
+            this.inline = null;
+            disruptor.handleEventsWith(stage(new FusedStages(decode, route, deliver, counters), "stages"));
         }
         else
         {
             this.inline = null;
-            this.disruptor = new Disruptor<>(
-                () -> new MessageEvent(config.slotBytes(), config.slotRetainBytes()),
-                config.ringSize(),
-                DaemonThreadFactory.INSTANCE,
-                ProducerType.MULTI,
-                config.waitStrategy().create());
-            this.ring = disruptor.getRingBuffer();
-            final RouteHandler route = new RouteHandler(
-                table, config.maxSubscriptionsPerSubscriber(), config.idempotencyWindow(), ring, counters, engine);
-            if (config.stageThreads() == 1)
-            {
-                disruptor.handleEventsWith(stage(new FusedStages(decode, route, deliver, counters), "stages"));
-            }
-            else
-            {
-                disruptor
-                    .handleEventsWith(stage(decode, "decode"))
-                    .then(stage(route, "route"))
-                    .then(stage(deliver, "deliver"));
-            }
+            disruptor
+                .handleEventsWith(stage(decode, "decode"))
+                .then(stage(route, "route"))
+                .then(stage(deliver, "deliver"));
         }
         if (engine != null)
         {
@@ -145,7 +143,7 @@ public final class Pipeline implements AutoCloseable
     }
 
     /**
-     * Starts the stage threads.
+     * Starts the stage threads, if the stages have threads of their own.
      */
     public void start()
     {
