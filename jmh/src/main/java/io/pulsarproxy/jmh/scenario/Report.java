@@ -59,6 +59,7 @@ final class Report
             md.append('\n');
         }
         comparison(md, results);
+        subscribeRounds(md, results);
         cluster(md, results);
         cpu(md, results);
         memory(md, results);
@@ -136,6 +137,27 @@ final class Report
                 .append(" | ").append(n.throughput > 0 ? String.format(Locale.ROOT, "%.2fx", g.throughput / n.throughput) : "-")
                 .append(" | ").append(ms(g.latency == null ? -1 : g.latency.p99()))
                 .append(" | ").append(ms(n.latency == null ? -1 : n.latency.p99())).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    private static void subscribeRounds(final StringBuilder md, final List<ScenarioResult> results)
+    {
+        final List<ScenarioResult> rows = results.stream()
+            .filter(r -> r.scenario.equals("ws-subscribe") && r.extra.containsKey("rounds")).toList();
+        if (rows.isEmpty())
+        {
+            return;
+        }
+        md.append("### WebSocket Subscribe (50), round by round\n\n")
+            .append("| Target | rounds | first round | slowest round | median round | fastest round |\n")
+            .append("|---|---:|---:|---:|---:|---:|\n");
+        for (final ScenarioResult r : rows)
+        {
+            md.append("| ").append(r.target).append(" | ").append(r.extra.get("rounds"))
+                .append(String.format(Locale.ROOT, " | %,d | %,d | %,d | %,d |\n",
+                    (Long)r.extra.get("first_round_conn_s"), (Long)r.extra.get("round_conn_s_min"),
+                    (Long)r.extra.get("round_conn_s_median"), (Long)r.extra.get("round_conn_s_max")));
         }
         md.append('\n');
     }
