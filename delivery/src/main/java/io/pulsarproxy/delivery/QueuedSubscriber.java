@@ -71,6 +71,15 @@ abstract class QueuedSubscriber extends Subscriber
         }
     }
 
+    @Override
+    public final void flushNow()
+    {
+        if (outbound.beginSend())
+        {
+            flusher.sendOrOffer(this);
+        }
+    }
+
     /**
      * Queues a control frame after everything queued so far; a queue that cannot take even that is a slow consumer.
      *

@@ -230,6 +230,14 @@ final class RawWebSocket implements AutoCloseable
     }
 
     /**
+     * Bytes that can be read without blocking: what the server has already written and the kernel has delivered.
+     */
+    int available() throws IOException
+    {
+        return in.available();
+    }
+
+    /**
      * Reads the next text frame, passing over pings (unanswered) and pongs.
      *
      * @throws IOException when the stream ends or the server closes first.

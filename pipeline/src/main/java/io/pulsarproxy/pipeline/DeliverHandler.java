@@ -15,6 +15,9 @@ import java.util.Comparator;
  */
 public final class DeliverHandler implements EventHandler<MessageEvent>
 {
+    /** At most this many subscribers touched by a batch are flushed with {@link Subscriber#flushNow()}. */
+    static final int NARROW_FAN_OUT = 16;
+
     private final PipelineCounters counters;
     private final LatencyRecorder latency;
 
@@ -388,11 +391,23 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         }
         finishedCount = 0;
 
+        // A narrow fan-out is written at once where the thread running the stages owns the connection (with inline
+        // stages, the IO thread that read the publish): its subscribers get the frames before the publisher gets
+        // its 202. A wide one is left to the IO threads' flushers, so the publisher's next messages can still join
+        // the frames waiting to be written.
+        final boolean narrow = touchedCount <= NARROW_FAN_OUT;
         for (int i = 0; i < touchedCount; i++)
         {
             try
             {
-                touched[i].flush();
+                if (narrow)
+                {
+                    touched[i].flushNow();
+                }
+                else
+                {
+                    touched[i].flush();
+                }
             }
             catch (final RuntimeException ex)
             {

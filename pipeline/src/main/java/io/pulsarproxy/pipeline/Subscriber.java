@@ -94,6 +94,16 @@ public abstract class Subscriber
      */
     public abstract void flush();
 
+    /**
+     * The same as {@link #flush()}, called when the batch touched few subscribers: a subscriber whose connection
+     * belongs to the calling thread may write at once rather than after the thread's current task, so that a
+     * narrow fan-out reaches its subscribers before the publisher's reply goes out. By default, {@link #flush()}.
+     */
+    public void flushNow()
+    {
+        flush();
+    }
+
     int subscriptionCount()
     {
         return (exact == null ? 0 : exact.size()) + (patterns == null ? 0 : patterns.size());

@@ -368,6 +368,43 @@ class PipelineTest
     }
 
     @Test
+    void shouldAskForAnImmediateFlushOnlyWhenABatchTouchesFewSubscribers() throws InterruptedException
+    {
+        final List<RecordingSubscriber> narrow = subscribers("narrow", DeliverHandler.NARROW_FAN_OUT);
+        final List<RecordingSubscriber> wide = subscribers("wide", DeliverHandler.NARROW_FAN_OUT + 1);
+
+        publishAndAwait(msg("narrow", "1"));
+        publishAndAwait(msg("wide", "1"));
+
+        for (final RecordingSubscriber s : narrow)
+        {
+            s.await(Message.class, 1);
+            s.await(RecordingSubscriber.Flush.class, 2); // the subscribe confirmation's, then the message's
+            assertEquals(2, s.flushNowCalls(), "a fan-out to " + narrow.size() + " is flushed at once");
+        }
+        for (final RecordingSubscriber s : wide)
+        {
+            s.await(Message.class, 1);
+            s.await(RecordingSubscriber.Flush.class, 2);
+            assertEquals(1, s.flushNowCalls(), "only its own subscribe confirmation is flushed at once, not the " +
+                "fan-out to " + wide.size());
+        }
+    }
+
+    private List<RecordingSubscriber> subscribers(final String topic, final int count) throws InterruptedException
+    {
+        final List<RecordingSubscriber> subscribers = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            final RecordingSubscriber subscriber = new RecordingSubscriber();
+            subscribe(subscriber, topic);
+            subscriber.await(Subscribed.class, 1);
+            subscribers.add(subscriber);
+        }
+        return subscribers;
+    }
+
+    @Test
     void shouldCompleteRequestOnceQueuedAndFlushTouchedSubscriberAfter() throws InterruptedException
     {
         final RecordingSubscriber subscriber = new RecordingSubscriber();

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A subscriber that records every call the deliver stage makes, in order, for a test thread to await and inspect.
@@ -72,6 +73,7 @@ class RecordingSubscriber extends Subscriber
     }
 
     private final List<Call> calls = new ArrayList<>();
+    private final AtomicInteger flushNowCalls = new AtomicInteger();
 
     @Override
     public void onMessage(
@@ -121,6 +123,19 @@ class RecordingSubscriber extends Subscriber
     public void flush()
     {
         record(new Flush());
+    }
+
+    @Override
+    public void flushNow()
+    {
+        flushNowCalls.incrementAndGet();
+        record(new Flush());
+    }
+
+    /** How many of the recorded {@link Flush} calls were {@link Subscriber#flushNow()}. */
+    int flushNowCalls()
+    {
+        return flushNowCalls.get();
     }
 
     synchronized void record(final Call call)
