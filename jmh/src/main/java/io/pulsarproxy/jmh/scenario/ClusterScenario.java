@@ -247,7 +247,7 @@ final class ClusterScenario
     {
         final Map<String, long[]> before = route.redis ? cluster.commandStats() : null;
         final ScenarioResult r = DeliveryScenarios.fanout(ctx, route.pub, route.sub, route.label, s.name,
-            SUBSCRIBERS, s.requests, s.batch, "msg/s");
+            SUBSCRIBERS, s.requests, s.batch, "msg/s", 0);
         if (before != null)
         {
             final Map<String, long[]> after = cluster.commandStats();

@@ -28,6 +28,7 @@ final class CpuMeter
     private long busy;
     private long runner;
     private long measuredStart;
+    private long measuredJitStart;
     private long all;
     private long start;
 
@@ -54,6 +55,7 @@ final class CpuMeter
         busy = machineBusy();
         runner = processTicks(runnerPid, false);
         measuredStart = measuredTicks();
+        measuredJitStart = measuredJitTicks();
         for (int i = 0; i < each.length; i++)
         {
             each[i] = processTicks(this.targets.get(i).pid(), true);
@@ -83,6 +85,8 @@ final class CpuMeter
         if (dTarget >= 0)
         {
             r.extra.put("cpu_target_pct", Math.round(100 * dTarget / ticks));
+            // The part of it the target's JIT compilers took: work of the JVM warming up, not of the scenario.
+            r.extra.put("cpu_target_jit_pct", Math.round(100 * (measuredJitTicks() - measuredJitStart) / ticks));
         }
         r.extra.put("cpu_other_pct", Math.max(0, Math.round(100 * (dBusy - dRunner - dAll) / ticks)));
         if (parts)
@@ -105,6 +109,16 @@ final class CpuMeter
             r.extra.put("cpu_parts_pct", split);
             r.extra.put("cpu_jit_pct", compiling);
         }
+    }
+
+    private long measuredJitTicks()
+    {
+        long sum = 0;
+        for (final Target t : measuredTargets)
+        {
+            sum += compilerTicks(t.pid());
+        }
+        return sum;
     }
 
     private long measuredTicks()

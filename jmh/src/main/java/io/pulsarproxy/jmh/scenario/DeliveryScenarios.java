@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * conn/s is connections over the summed time of the rounds; latency is connect start to {@code subscribed};</li>
  * <li>e2e: 20 subscribers, 1,000 messages; throughput in messages per second;</li>
  * <li>broadcast: 30 subscribers, 50 messages; throughput in deliveries per second;</li>
- * <li>fanout-1k: 1,000 subscribers, 1,000 messages; deliveries per second.</li>
+ * <li>fanout-1k: 1,000 subscribers, 1,000 messages; deliveries per second;</li>
+ * <li>e2e-paced: 20 subscribers, 5 s of messages at a fixed rate ({@code --rate}); latency at that load.</li>
  * </ul>
  */
 final class DeliveryScenarios
@@ -100,6 +101,17 @@ final class DeliveryScenarios
     }
 
     /**
+     * The e2e shape at a fixed publish rate ({@code --rate}, below what every target sustains): delivery latency at
+     * a load all targets carry, where the back-to-back scenarios measure each at its own saturation.
+     */
+    static ScenarioResult e2ePaced(final ScenarioContext ctx, final Target t)
+    {
+        final int rate = ctx.options.rate();
+        return fanout(ctx, t, t, t.label(), "e2e-paced", 20, ctx.scaled(rate * 5), 1, "msg/s",
+            1_000_000_000L / rate);
+    }
+
+    /**
      * Subscribes {@code subscribers} clients to a fresh topic, publishes {@code messages} single messages one after
      * the other, and waits until every subscriber has every message (or nothing arrives for 5 s).
      */
@@ -107,7 +119,7 @@ final class DeliveryScenarios
         final ScenarioContext ctx, final Target t, final String name, final int subscribers, final long messages,
         final String unit)
     {
-        return fanout(ctx, t, t, t.label(), name, subscribers, messages, 1, unit);
+        return fanout(ctx, t, t, t.label(), name, subscribers, messages, 1, unit, 0);
     }
 
     /**
@@ -116,12 +128,13 @@ final class DeliveryScenarios
      * until every subscriber has every message (or nothing arrives for 5 s). With {@code pub == sub} this is the
      * single-target measurement; the cluster scenario passes two gateways that share a redis-server.
      *
-     * @param label the result's target name.
-     * @param unit  {@code msg/s} for messages published per second, else deliveries per second.
+     * @param label         the result's target name.
+     * @param unit          {@code msg/s} for messages published per second, else deliveries per second.
+     * @param intervalNanos time between request starts for a fixed rate; 0 for one after the other.
      */
     static ScenarioResult fanout(
         final ScenarioContext ctx, final Target pub, final Target sub, final String label, final String name,
-        final int subscribers, final long requests, final int batch, final String unit)
+        final int subscribers, final long requests, final int batch, final String unit, final long intervalNanos)
     {
         final ScenarioResult r = new ScenarioResult(name, label);
         r.latencyOf = "delivery (publish call to receipt, per subscriber)";
@@ -148,7 +161,7 @@ final class DeliveryScenarios
                     ws::delivered))
             {
                 final long start = System.nanoTime();
-                p.run(requests, ctx.deadline());
+                p.run(requests, ctx.deadline(), intervalNanos);
                 final long published = System.nanoTime();
                 ws.awaitDelivered(p.messages * subscribed, IDLE_MILLIS, SCENARIO_SECONDS, TimeUnit.SECONDS);
                 final long end = Math.max(ws.lastDeliveryNanos(), published);
@@ -169,6 +182,11 @@ final class DeliveryScenarios
                 if (batch > 1)
                 {
                     r.extra.put("batch", batch);
+                }
+                if (intervalNanos > 0)
+                {
+                    r.extra.put("paced_rate_msg_s", Math.round(1e9 / intervalNanos));
+                    r.extra.put("paced_late_requests", p.late);
                 }
                 if (!one)
                 {

@@ -3,6 +3,7 @@ package io.pulsarproxy.jmh.scenario;
 import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A sequential publisher on one keep-alive connection: sends a request, waits for its reply, records the round trip
@@ -20,6 +21,8 @@ final class Publisher implements AutoCloseable
     volatile long requests;
     volatile long failures;
     volatile boolean stop;
+    /** Paced requests that started more than one interval after their time. */
+    volatile long late;
 
     /**
      * Connects a publisher to a topic.
@@ -47,12 +50,42 @@ final class Publisher implements AutoCloseable
      */
     long run(final long maxRequests, final long deadlineNanos)
     {
+        return run(maxRequests, deadlineNanos, 0);
+    }
+
+    /**
+     * Publishes as {@link #run(long, long)} does, starting request {@code k} no earlier than {@code k} intervals
+     * after the first: a fixed rate, for as long as the target keeps up with it. The wait parks (no spinning, the
+     * cores are shared), so a request may start some tens of microseconds after its time; a request that starts
+     * more than one interval late is counted in {@link #late}.
+     *
+     * @param maxRequests    the most requests to send.
+     * @param deadlineNanos  System.nanoTime() after which no request is started.
+     * @param intervalNanos  time between request starts; 0 sends each as soon as the previous one is answered.
+     * @return messages published.
+     */
+    long run(final long maxRequests, final long deadlineNanos, final long intervalNanos)
+    {
         final int perRequest = template.messages();
         long index = messages;
+        long due = System.nanoTime();
         try
         {
             for (long r = 0; r < maxRequests && !stop && System.nanoTime() < deadlineNanos; r++)
             {
+                if (intervalNanos > 0)
+                {
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0)
+                    {
+                        LockSupport.parkNanos(wait);
+                    }
+                    if (-wait > intervalNanos)
+                    {
+                        late = late + 1;
+                    }
+                    due += intervalNanos;
+                }
                 final long start = System.nanoTime();
                 final byte[] request = template.stamp(index, PublishTemplate.clock());
                 final int status = http.exchange(request);

@@ -15,16 +15,17 @@ import java.util.Map;
  */
 final class Report
 {
-    private static final Map<String, String> TITLES = Map.of(
-        "large-batches", "Large batches (1,000/batch, 4 publishers)",
-        "fanout-1k", "Fan-out (1,000 subscribers)",
-        "hold-10k connect", "Hold 10,000 subscribers: connect",
-        "hold-10k broadcast", "Hold 10,000 subscribers: broadcast",
-        "sustained", "Sustained (1 publisher, 10 subscribers)",
-        "cluster", "Cluster",
-        "cluster-e2e", "Cluster E2E (20 subscribers, single publishes)",
-        "cluster-batches", "Cluster batches (50/batch, 20 subscribers)",
-        "cluster-redis-ping", "redis PING round trip");
+    private static final Map<String, String> TITLES = Map.ofEntries(
+        Map.entry("large-batches", "Large batches (1,000/batch, 4 publishers)"),
+        Map.entry("fanout-1k", "Fan-out (1,000 subscribers)"),
+        Map.entry("e2e-paced", "E2E at a fixed rate (20 clients)"),
+        Map.entry("hold-10k connect", "Hold 10,000 subscribers: connect"),
+        Map.entry("hold-10k broadcast", "Hold 10,000 subscribers: broadcast"),
+        Map.entry("sustained", "Sustained (1 publisher, 10 subscribers)"),
+        Map.entry("cluster", "Cluster"),
+        Map.entry("cluster-e2e", "Cluster E2E (20 subscribers, single publishes)"),
+        Map.entry("cluster-batches", "Cluster batches (50/batch, 20 subscribers)"),
+        Map.entry("cluster-redis-ping", "redis PING round trip"));
 
     private Report()
     {
@@ -36,7 +37,11 @@ final class Report
         md.append("Run: ").append(run.get("date")).append(", ").append(run.get("jdk")).append(", ")
             .append(run.get("cores")).append(" cores shared by load generator and servers, command `")
             .append(run.get("command")).append("`, load average at start ").append(run.get("loadavg_start"))
-            .append(", at end ").append(run.get("loadavg_end")).append("\n\n");
+            .append(", at end ").append(run.get("loadavg_end"))
+            .append(run.containsKey("settle_after_warmup_s") ? ", after the warm-up the started processes took " +
+                run.get("settle_after_warmup_s") + " s to go quiet" +
+                (Boolean.TRUE.equals(run.get("settled_after_warmup")) ? "" : " (they did not, in 60 s)") : "")
+            .append(warmups(run)).append("\n\n");
         for (final String target : List.of("gateway", "ceiling", "nchan"))
         {
             final List<ScenarioResult> rows = results.stream().filter(r -> r.target.equals(target)).toList();
@@ -65,6 +70,24 @@ final class Report
         memory(md, results);
         sustained(md, results);
         return md.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String warmups(final Map<String, Object> run)
+    {
+        if (!(run.get("warmup") instanceof Map<?, ?> all))
+        {
+            return "";
+        }
+        final StringBuilder sb = new StringBuilder("; warm-up passes until the JIT compilers took < 10% of a core:");
+        for (final Map.Entry<?, ?> e : all.entrySet())
+        {
+            final Map<String, Object> w = (Map<String, Object>)e.getValue();
+            sb.append(' ').append(e.getKey()).append(' ').append(w.get("passes"))
+                .append(Boolean.TRUE.equals(w.get("settled")) ? "" :
+                    " (not settled: " + w.get("jit_pct_of_a_core_last_pass") + "% in the last)");
+        }
+        return sb.toString();
     }
 
     private static String row(final ScenarioResult r, final ScenarioResult ceiling)
@@ -314,7 +337,8 @@ final class Report
             return;
         }
         md.append("### CPU during each scenario (% of one core; the machine has 2)\n\n| Benchmark | Target | " +
-            "runner | target | other processes | attempts | messages per frame |\n|---|---|---:|---:|---:|---:|---:|\n");
+            "runner | target | of which its JIT compilers | other processes | attempts | messages per frame |\n" +
+            "|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (final ScenarioResult r : results)
         {
             if (!r.extra.containsKey("cpu_runner_pct"))
@@ -324,6 +348,7 @@ final class Report
             md.append("| ").append(title(r.scenario)).append(" | ").append(r.target).append(" | ")
                 .append(r.extra.get("cpu_runner_pct")).append(" | ")
                 .append(r.extra.getOrDefault("cpu_target_pct", "-")).append(" | ")
+                .append(r.extra.getOrDefault("cpu_target_jit_pct", "-")).append(" | ")
                 .append(r.extra.get("cpu_other_pct")).append(" | ")
                 .append(r.extra.getOrDefault("attempts", 1)).append(" | ")
                 .append(r.extra.getOrDefault("messages_per_frame", "-")).append(" |\n");

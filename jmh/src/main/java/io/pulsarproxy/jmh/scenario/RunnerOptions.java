@@ -31,6 +31,7 @@ import java.util.Locale;
  * @param redisServer  the redis-server executable the cluster scenario starts, or null to look on the PATH.
  * @param clusterAof   whether the started redis-server appends to a file (fsync every second) instead of keeping
  *                     nothing on disk.
+ * @param rate         messages per second of the e2e-paced publisher.
  */
 public record RunnerOptions(
     String url,
@@ -53,11 +54,12 @@ public record RunnerOptions(
     int retries,
     String redisUri,
     Path redisServer,
-    boolean clusterAof)
+    boolean clusterAof,
+    int rate)
 {
     /** Every scenario, in the order they run. */
     public static final List<String> SCENARIOS = List.of("single", "bulk", "concurrent", "ws-subscribe", "e2e",
-        "broadcast", "large-batches", "fanout-1k", "hold-10k", "sustained", "cluster");
+        "broadcast", "e2e-paced", "large-batches", "fanout-1k", "hold-10k", "sustained", "cluster");
 
     /** The usage text. */
     public static final String USAGE = String.join("\n",
@@ -82,6 +84,7 @@ public record RunnerOptions(
         "  --retries 1          measure a scenario again when other processes took > 50% of a core during it",
         "  --redis-uri URI      cluster: use this running redis-server (loopback) instead of starting one",
         "  --redis-server PATH  cluster: the redis-server to start (default: redis-server on the PATH)",
+        "  --rate N             e2e-paced: messages per second of its publisher (default 2000)",
         "  --cluster-aof        cluster: start redis-server with --appendonly yes --appendfsync everysec",
         "                       (default --save \"\" --appendonly no: nothing on disk)");
 
@@ -115,6 +118,7 @@ public record RunnerOptions(
         String redisUri = null;
         Path redisServer = null;
         boolean aof = false;
+        int rate = 2000;
         for (int i = 0; i < args.length; i++)
         {
             final String a = args[i];
@@ -141,6 +145,7 @@ public record RunnerOptions(
                 case "--redis-uri" -> redisUri = value(args, ++i, a);
                 case "--redis-server" -> redisServer = Path.of(value(args, ++i, a));
                 case "--cluster-aof" -> aof = true;
+                case "--rate" -> rate = Integer.parseInt(value(args, ++i, a));
                 case "--help", "-h" -> throw new IllegalArgumentException(USAGE);
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
@@ -152,13 +157,15 @@ public record RunnerOptions(
                 throw new IllegalArgumentException("unknown scenario " + name + "; known: " + SCENARIOS);
             }
         }
-        if (scale < 1 || wsThreads < 1 || window < 1 || pad < 0 || duration < 1000 || interval < 500)
+        if (scale < 1 || wsThreads < 1 || window < 1 || pad < 0 || duration < 1000 || interval < 500 || rate < 1 ||
+            rate > 1_000_000)
         {
-            throw new IllegalArgumentException("scale, ws-threads, window >= 1; duration >= 1s; interval >= 0.5s");
+            throw new IllegalArgumentException(
+                "scale, ws-threads, window >= 1; duration >= 1s; interval >= 0.5s; rate 1 to 1,000,000");
         }
         return new RunnerOptions(url, scale, List.copyOf(only), duration, interval, warmup, out, nchan, ceiling, jar,
             jvm.isEmpty() || jvm.get(0).isEmpty() ? List.of() : List.copyOf(jvm), script, wsThreads, window, pad, logs,
-            quiet, Math.max(0, Math.min(5, retries)), redisUri, redisServer, aof);
+            quiet, Math.max(0, Math.min(5, retries)), redisUri, redisServer, aof, rate);
     }
 
     /**

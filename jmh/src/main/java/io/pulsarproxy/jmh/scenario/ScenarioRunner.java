@@ -31,6 +31,7 @@ public final class ScenarioRunner
     static final long NOISY_OTHER_PCT = 50;
     /** The longest wait for started processes to go idle before a measurement that asks for it. */
     static final long SETTLE_MILLIS = 5_000;
+    static final long WARMUP_SETTLE_MILLIS = 60_000;
 
     private ScenarioRunner()
     {
@@ -118,10 +119,17 @@ public final class ScenarioRunner
         final long started = System.nanoTime();
         if (o.warmupMs() > 0)
         {
+            final Map<String, Object> warmups = new LinkedHashMap<>();
             for (final Target t : targets)
             {
-                Warmup.run(ctx, t, o.warmupMs());
+                warmups.put(t.label(), Warmup.run(ctx, t, o.warmupMs()));
             }
+            run.put("warmup", warmups);
+            // A JVM's compilers work through what the warm-up queued for many seconds of CPU after it (a gateway's
+            // first minute compiles some 15 s of C2): measuring before they finish measures the compilers.
+            final long settling = System.nanoTime();
+            run.put("settled_after_warmup", Quiet.settle(started(targets), WARMUP_SETTLE_MILLIS));
+            run.put("settle_after_warmup_s", Math.round((System.nanoTime() - settling) / 1e8) / 10.0);
         }
         final List<ScenarioResult> results = new ArrayList<>();
         for (final String name : RunnerOptions.SCENARIOS)
@@ -169,7 +177,8 @@ public final class ScenarioRunner
     private static List<ScenarioResult> measure(
         final ScenarioContext ctx, final String name, final Target t, final List<Target> targets)
     {
-        return measure(ctx, name, targets, List.of(t), false, List.of(), () -> scenario(ctx, name, t));
+        // Every started process gets its turn to finish the previous measurement's work (a JIT compile, a GC) first.
+        return measure(ctx, name, targets, List.of(t), false, started(targets), () -> scenario(ctx, name, t));
     }
 
     /**
@@ -228,6 +237,7 @@ public final class ScenarioRunner
             case "ws-subscribe" -> List.of(DeliveryScenarios.subscribe(ctx, t));
             case "e2e" -> List.of(DeliveryScenarios.e2e(ctx, t));
             case "broadcast" -> List.of(DeliveryScenarios.broadcast(ctx, t));
+            case "e2e-paced" -> List.of(DeliveryScenarios.e2ePaced(ctx, t));
             case "large-batches" -> List.of(PublishScenarios.largeBatches(ctx, t));
             case "fanout-1k" -> List.of(DeliveryScenarios.fanout1k(ctx, t));
             case "hold-10k" -> LongScenarios.hold(ctx, t);
@@ -237,6 +247,12 @@ public final class ScenarioRunner
         // Let the target settle (closing sockets, GC) before the next measurement.
         WsClients.sleepMillis(TimeUnit.MILLISECONDS.toMillis(300));
         return out;
+    }
+
+    /** The targets this run started (and so knows the process of): their CPU can be watched. */
+    private static List<Target> started(final List<Target> targets)
+    {
+        return targets.stream().filter(t -> t.pid() > 0).toList();
     }
 
     private static String loadAverage()
