@@ -8,9 +8,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs each target's hot paths before anything is measured, so that neither the target's JIT nor the runner's own is
  * measured: single publishes, batches (where there is a batch API), delivery to 5 subscribers, for {@code --warmup}
- * in all; then passes of 2,000 handshakes and the seed's six scenarios, whose results are dropped, until a pass in
- * which the target's JIT compilers took less than 10% of a core (one pass for a target that is not a JVM; at most
- * 90 s of passes).
+ * in all; then passes of 2,000 handshakes, the seed's six scenarios and (with a batch API) large batches, whose
+ * results are dropped, until a pass in which the target's JIT compilers took less than 10% of a core (one pass for a
+ * target that is not a JVM; at most 90 s of passes).
  */
 final class Warmup
 {
@@ -106,6 +106,11 @@ final class Warmup
             DeliveryScenarios.subscribe(ctx, t);
             DeliveryScenarios.e2e(ctx, t);
             DeliveryScenarios.broadcast(ctx, t);
+            if (t.hasBatchApi())
+            {
+                // Batches of 1,000 from 4 publishers take paths of their own: claims of 1,000 slots from two IO threads.
+                PublishScenarios.largeBatches(ctx, t);
+            }
         }
         finally
         {
