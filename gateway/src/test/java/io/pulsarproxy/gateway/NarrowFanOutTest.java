@@ -2,6 +2,8 @@ package io.pulsarproxy.gateway;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.TimeUnit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NarrowFanOutTest
 {
     private static final int MESSAGES = 200;
+    private static final int VANISHING = 50;
 
     @Test
     void shouldWriteTheFramesOfANarrowFanOutBeforeThePublishersReply() throws Exception
@@ -40,6 +43,38 @@ class NarrowFanOutTest
                 assertTrue(b.nextText().contains("\"i\":" + i + "}"));
             }
             assertEquals(0, waiting, "messages whose frames were written after the 202");
+        }
+    }
+
+    @Test
+    void shouldKeepDeliveringToTheOthersWhenASubscriberVanishesDuringANarrowFanOut() throws Exception
+    {
+        // Narrow fan-outs now write from inside the stages. Each round sends a publish, then resets a subscriber's
+        // connection at once: the one IO thread mostly sees the publish first and fails its write to the reset
+        // connection from inside the stages; the close must detach that connection without disturbing the drain,
+        // the other subscriber or the publisher.
+        try (TestGateway gw = TestGateway.start(GatewayConfiguration.IO_THREADS_PROP_NAME, "1");
+            RawWebSocket stays = RawWebSocket.open(gw.gateway.port(), "/v1/subscribe?topic=vanish");
+            RawHttpConnection publisher = new RawHttpConnection(gw.gateway.port()))
+        {
+            assertTrue(stays.nextText().contains("\"subscribed\""));
+            for (int i = 0; i < VANISHING; i++)
+            {
+                final RawWebSocket gone = RawWebSocket.open(gw.gateway.port(), "/v1/subscribe?topic=vanish");
+                assertTrue(gone.nextText().contains("\"subscribed\""));
+                publisher.send("/v1/topics/vanish", "application/json", "{\"i\":" + i + "}");
+                gone.reset();
+                final RawHttpConnection.Response reply = publisher.read();
+                assertEquals(202, reply.status(), reply.body());
+                assertTrue(stays.nextText().contains("\"i\":" + i + "}"), "message " + i);
+            }
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (gw.gateway.subscribeEndpoint().counters().connections() > 1 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(10);
+            }
+            assertEquals(1, gw.gateway.subscribeEndpoint().counters().connections(), "the vanished ones are gone");
+            assertEquals(0, gw.gateway.pipeline().counters().stageErrors());
         }
     }
 }

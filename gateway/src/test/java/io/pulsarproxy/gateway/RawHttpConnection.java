@@ -78,7 +78,22 @@ final class RawHttpConnection implements AutoCloseable
         return read();
     }
 
-    private Response read() throws IOException
+    /**
+     * Sends a POST without waiting for its answer: {@link #read()} it later.
+     */
+    void send(final String path, final String contentType, final String body) throws IOException
+    {
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + contentType +
+            "\r\nContent-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+    }
+
+    /**
+     * Reads the next response.
+     */
+    Response read() throws IOException
     {
         final String statusLine = line();
         final int status = Integer.parseInt(statusLine.substring(9, 12));

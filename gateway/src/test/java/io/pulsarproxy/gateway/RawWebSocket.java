@@ -230,6 +230,15 @@ final class RawWebSocket implements AutoCloseable
     }
 
     /**
+     * Vanishes: closes the socket with a TCP reset (linger 0), no close frame; the server's next write fails.
+     */
+    void reset() throws IOException
+    {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
+    /**
      * Bytes that can be read without blocking: what the server has already written and the kernel has delivered.
      */
     int available() throws IOException
