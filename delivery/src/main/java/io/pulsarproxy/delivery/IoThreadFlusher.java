@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * subscribers not yet written, so under fan-out a frame carries more messages and a publisher waits less; with
  * fewer subscribers than the budget nothing changes.
  * <p>
+ * A narrow fan-out that inline stages run on this flusher's own IO thread skips the queue: {@link #sendOrOffer}
+ * writes at once unless connections are already waiting here, so those frames go out before the publisher's 202.
+ * <p>
  * <b>Note:</b> offers come from the deliver thread and from IO threads (control frames); draining runs on the IO
  * thread the flusher belongs to.
  */
@@ -102,11 +105,6 @@ final class IoThreadFlusher implements Runnable
     }
 
     /**
-     * Schedules a subscriber's write on this IO thread.
-     *
-     * @param subscriber a subscriber whose {@link Outbound#beginSend()} just returned true.
-     */
-    /**
      * Writes at once when called on this flusher's IO thread with nothing of its own waiting (a narrow fan-out run
      * by inline stages on the thread that owns the connection); otherwise the same as {@link #offer}.
      *
@@ -123,6 +121,11 @@ final class IoThreadFlusher implements Runnable
         offer(subscriber);
     }
 
+    /**
+     * Schedules a subscriber's write on this IO thread.
+     *
+     * @param subscriber a subscriber whose {@link Outbound#beginSend()} just returned true.
+     */
     void offer(final QueuedSubscriber subscriber)
     {
         if (!pending.offer(subscriber))
