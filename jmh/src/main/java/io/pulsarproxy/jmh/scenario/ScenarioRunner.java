@@ -31,6 +31,7 @@ public final class ScenarioRunner
     static final long NOISY_OTHER_PCT = 50;
     /** The longest wait for started processes to go idle before a measurement that asks for it. */
     static final long SETTLE_MILLIS = 5_000;
+    /** The longest wait after the warm-up for the started processes (their JIT compilers, mostly) to go idle. */
     static final long WARMUP_SETTLE_MILLIS = 60_000;
 
     private ScenarioRunner()
