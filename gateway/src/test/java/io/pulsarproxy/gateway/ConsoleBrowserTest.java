@@ -150,10 +150,12 @@ class ConsoleBrowserTest
                     }
                     assertEquals(80, watcher.nextMessages(80).size());
                     browser.await("connections are counted", d -> text(browser, "#stat-connections").equals("2"));
-                    final WebElement topicRow = browser.await("the topic table lists console.old", d -> d.findElements(
-                        By.cssSelector("#topics tbody tr[data-topic='console.old']")).stream().findFirst().orElse(null));
-                    final List<String> cells = topicRow.findElements(By.cssSelector("td")).stream()
-                        .map(WebElement::getText).toList();
+                    // The page rebuilds the topic table on every poll: read the row's cells inside the wait, which looks
+                    // again when a rebuild left the row it found stale.
+                    final List<String> cells = browser.await("the topic table lists console.old", d -> d.findElements(
+                        By.cssSelector("#topics tbody tr[data-topic='console.old']")).stream().findFirst()
+                        .map(row -> row.findElements(By.cssSelector("td")).stream().map(WebElement::getText).toList())
+                        .orElse(null));
                     assertEquals(List.of("console.old", "5", "1"), cells.subList(0, 3), cells.toString());
                     browser.await("the delivery rate is shown", d -> !text(browser, "#stat-delivery").equals("–"));
                     browser.await("a latency percentile is shown", d -> !text(browser, "#stat-p99").equals("–"));
