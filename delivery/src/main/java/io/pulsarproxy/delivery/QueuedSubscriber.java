@@ -102,7 +102,7 @@ abstract class QueuedSubscriber extends Subscriber
         final long oldest = outbound.takenOldestMicros();
         if (oldest >= 0)
         {
-            writeLatency.recordMicros(EpochClock.micros() - oldest);
+            writeLatency.record(EpochClock.micros(), oldest);
         }
     }
 

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.pause.NoPauseDetector;
 import io.pulsarproxy.pipeline.EngineCounters;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -17,6 +18,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pulsarproxy.delivery.DeliveryCounters;
 import io.pulsarproxy.gateway.access.AccessHandler;
 import io.pulsarproxy.ingest.IngestCounters;
+import io.pulsarproxy.pipeline.EpochClock;
 import io.pulsarproxy.pipeline.LatencyRecorder;
 import io.pulsarproxy.pipeline.Pipeline;
 import io.pulsarproxy.pipeline.PipelineCounters;
@@ -32,12 +34,21 @@ import java.util.function.ToDoubleFunction;
  * The gateway's metrics in a Micrometer Prometheus registry, served at {@code GET /metrics}.
  * <p>
  * The stages and handlers keep plain counters of their own; this class only reads them when Prometheus scrapes
- * (function counters and gauges), so counting costs the hot path nothing. The one per-message measurement, the time
- * from receipt to hand-off, goes into a Micrometer timer whose record path does not allocate.
+ * (function counters and gauges), so counting costs the hot path nothing. The per-message and per-write
+ * measurements (delivery latency, write latency, batch sizes) go into Micrometer meters whose record path does not
+ * allocate.
+ * <p>
+ * Those hot meters live in a second Micrometer registry that shares the first one's Prometheus registry, so one
+ * scrape serves both, but has its own clock ({@link RecordingClock}) and no pause detector. A Micrometer timer
+ * otherwise reads the clock three times per record (its max's window, its histogram's window, the pause detector);
+ * with our own read, four clock reads per message took 10% of the gateway's CPU under batches of 1,000.
  */
 final class GatewayMetrics implements LatencyRecorder
 {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final RecordingClock hotClock = new RecordingClock();
+    private final PrometheusMeterRegistry hot =
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry.getPrometheusRegistry(), hotClock);
     private final Timer deliveryLatency;
     private final Timer writeLatency;
     private final DistributionSummary batchSizes;
@@ -45,23 +56,25 @@ final class GatewayMetrics implements LatencyRecorder
 
     GatewayMetrics()
     {
+        // Pause detection adds a clock read per record, and synthetic samples we do not want in these histograms.
+        hot.config().pauseDetector(new NoPauseDetector());
         deliveryLatency = Timer.builder("pulsar.delivery.latency")
             .description("Time from a message's receipt to its hand-off to every subscriber's outbound buffer")
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofNanos(1_000))
             .maximumExpectedValue(Duration.ofSeconds(10))
-            .register(registry);
+            .register(hot);
         writeLatency = Timer.builder("pulsar.write.latency")
             .description("Time from the receipt of the oldest message in a frame to the frame's hand-off to the socket")
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofNanos(1_000))
             .maximumExpectedValue(Duration.ofSeconds(10))
-            .register(registry);
+            .register(hot);
         batchSizes = DistributionSummary.builder("pulsar.ingest.batch.size")
             .description("Messages per accepted publish request")
             .baseUnit("messages")
             .serviceLevelObjectives(1, 10, 50, 100, 1_000, 10_000)
-            .register(registry);
+            .register(hot);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -72,21 +85,40 @@ final class GatewayMetrics implements LatencyRecorder
     }
 
     @Override
-    public void recordMicros(final long micros)
+    public void record(final long nowMicros, final long receivedMicros)
     {
-        deliveryLatency.record(Math.max(0, micros), TimeUnit.MICROSECONDS);
+        hotClock.advance(nowMicros);
+        deliveryLatency.record(Math.max(0, nowMicros - receivedMicros), TimeUnit.MICROSECONDS);
+    }
+
+    @Override
+    public void recordAll(final long nowMicros, final long[] receivedMicros, final int count)
+    {
+        hotClock.advance(nowMicros);
+        for (int i = 0; i < count; i++)
+        {
+            deliveryLatency.record(Math.max(0, nowMicros - receivedMicros[i]), TimeUnit.MICROSECONDS);
+        }
     }
 
     /**
      * Records one frame write's latency; called on IO threads.
      *
-     * @param micros microseconds from the oldest message's receipt to the write.
+     * @param nowMicros      the clock reading at the write.
+     * @param receivedMicros the receipt of the frame's oldest message.
      */
-    void recordWrite(final long micros)
+    void recordWrite(final long nowMicros, final long receivedMicros)
     {
-        writeLatency.record(Math.max(0, micros), TimeUnit.MICROSECONDS);
+        hotClock.advance(nowMicros);
+        writeLatency.record(Math.max(0, nowMicros - receivedMicros), TimeUnit.MICROSECONDS);
     }
 
+    /**
+     * Records the size of an accepted publish request; called on IO threads, after its messages were delivered,
+     * which moved the hot meters' clock a moment ago.
+     *
+     * @param messages the request's messages.
+     */
     void recordBatch(final long messages)
     {
         batchSizes.record(messages);
@@ -232,15 +264,18 @@ final class GatewayMetrics implements LatencyRecorder
         return exchange ->
         {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            hotClock.advance(EpochClock.micros());
             exchange.getResponseSender().send(registry.scrape());
         };
     }
 
     /**
-     * The delivery-latency timer, for {@code GET /v1/stats}.
+     * The delivery-latency timer, for {@code GET /v1/stats}; its clock is brought up to date first, since what
+     * reads the timer rotates its windows by that clock.
      */
     Timer deliveryLatency()
     {
+        hotClock.advance(EpochClock.micros());
         return deliveryLatency;
     }
 
@@ -251,6 +286,7 @@ final class GatewayMetrics implements LatencyRecorder
 
     void close()
     {
+        hot.close();
         registry.close();
     }
 

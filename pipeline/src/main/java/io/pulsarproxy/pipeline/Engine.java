@@ -48,10 +48,12 @@ public interface Engine extends AutoCloseable
      * Route: queues one message to be stored with the rest of the batch. The engine copies what it needs; the
      * event's slot is reused afterwards.
      *
-     * @param event the message.
-     * @param topic its topic, whose receipt entry route has reserved in the request.
+     * @param event   the message.
+     * @param request the request it belongs to, answered once the store has answered (the event's slot keeps it
+     *                only for a request's first message).
+     * @param topic   its topic, whose receipt entry route has reserved in the request.
      */
-    void store(MessageEvent event, TopicState topic);
+    void store(MessageEvent event, PublishRequest request, TopicState topic);
 
     /**
      * Route: sends what {@link #store} queued, one round trip for the batch.

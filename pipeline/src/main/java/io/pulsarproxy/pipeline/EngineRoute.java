@@ -41,9 +41,8 @@ final class EngineRoute
     }
 
     /** A published message, from a request route accepted: the engine stores it and answers the request. */
-    void onMessage(final MessageEvent event, final TopicState topic)
+    void onMessage(final MessageEvent event, final PublishRequest request, final TopicState topic)
     {
-        final PublishRequest request = event.request;
         if (!request.held)
         {
             // Route holds the request open until the batch holding its last message was sent to the store.
@@ -51,7 +50,7 @@ final class EngineRoute
             request.retain();
         }
         request.reserve(topic);
-        engine.store(event, topic);
+        engine.store(event, request, topic);
         event.status = MessageEvent.STATUS_STORING;
         if (event.lastInRequest)
         {

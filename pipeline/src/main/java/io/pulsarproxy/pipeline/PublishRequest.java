@@ -3,8 +3,8 @@ package io.pulsarproxy.pipeline;
 /**
  * One accepted publish request (a single message or an atomic batch) on its way through the ring.
  * <p>
- * Ingest creates it, fills N slots that point to it and publishes them at once. Route records the seqs it assigns,
- * per topic, first to last. Deliver calls {@link #onPublished()} after the request's last message is in history and
+ * Ingest creates it, fills N consecutive slots (the first of which points to it) and publishes them at once. Route
+ * records the seqs it assigns, per topic, first to last, and each message's topic and recipients. Deliver calls {@link #onPublished()} after the request's last message is in history and
  * in every current subscriber's outbound buffer, which is when a 202 may be sent.
  * <p>
  * <b>Note:</b> route writes the receipt, deliver reads it and calls {@link #onPublished()} on the deliver thread;
@@ -48,6 +48,8 @@ public abstract class PublishRequest
     private long[] first;
     private long[] last;
     private int topicCount;
+    private TopicState[] routedTopics;
+    private Subscriber[][] routedRecipients;
 
     /**
      * Creates a request of {@code messageCount} messages.
@@ -202,6 +204,49 @@ public abstract class PublishRequest
     void recordDuplicate(final int index, final TopicState topic, final long seq)
     {
         recordDuplicate(index, topic, topic.epoch(), seq);
+    }
+
+    /**
+     * Route: keeps a message's topic and recipients for deliver. They live here rather than in the message's slot:
+     * this object is young, the slot old, and under G1 a reference stored into an old object costs a card mark that
+     * a refinement thread scans later (see {@link MessageEvent}). Route writes index i before it publishes the
+     * message's sequence, and deliver reads it after, so the ring orders the two.
+     *
+     * @param index      the message's index in the request.
+     * @param topic      its topic.
+     * @param recipients the topic's subscribers as route saw them (an array never mutated).
+     */
+    void routed(final int index, final TopicState topic, final Subscriber[] recipients)
+    {
+        if (routedTopics == null)
+        {
+            routedTopics = new TopicState[messageCount];
+            routedRecipients = new Subscriber[messageCount][];
+        }
+        routedTopics[index] = topic;
+        routedRecipients[index] = recipients;
+    }
+
+    /**
+     * Deliver: the topic route found for message {@code index}.
+     *
+     * @param index the message's index in the request.
+     * @return its topic.
+     */
+    TopicState routedTopic(final int index)
+    {
+        return routedTopics[index];
+    }
+
+    /**
+     * Deliver: the recipients route picked for message {@code index}.
+     *
+     * @param index the message's index in the request.
+     * @return the subscribers as they were when route sequenced the message.
+     */
+    Subscriber[] routedRecipients(final int index)
+    {
+        return routedRecipients[index];
     }
 
     void record(final TopicState topic, final long seq)

@@ -27,6 +27,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
     private final EngineRoute shared;
     private long routed;
     private long duplicates;
+    private PublishRequest currentRequest;
 
     RouteHandler(
         final TopicTable table,
@@ -107,7 +108,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
 
     private void onMessage(final MessageEvent event, final long sequence)
     {
-        final PublishRequest request = event.request;
+        final PublishRequest request = requestOf(event);
         if (!request.checked)
         {
             request.checked = true;
@@ -129,12 +130,11 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         {
             throw new IllegalStateException("topic table full after the request was checked to fit");
         }
-        event.topic = topic;
         if (shared != null)
         {
             // The store sequences, deduplicates and answers; the request stays OK unless the store fails it.
             request.status = MessageEvent.STATUS_OK;
-            shared.onMessage(event, topic);
+            shared.onMessage(event, request, topic);
             return;
         }
         if (event.idLength > 0 && idempotencyWindow > 0)
@@ -160,11 +160,31 @@ public final class RouteHandler implements EventHandler<MessageEvent>
             topic.idempotency.add(event.data, event.idOffset(), event.idLength, seq);
         }
         event.seq = seq;
-        event.recipients = topic.subscribers;
+        // In the request, not the slot: see MessageEvent on reference stores into old objects.
+        request.routed(event.index, topic, topic.subscribers);
         request.record(topic, seq);
         request.status = MessageEvent.STATUS_OK;
         event.status = MessageEvent.STATUS_OK;
         routed++;
+    }
+
+    /**
+     * The request of a message: its first message's slot holds it (see {@link MessageEvent}), and the rest follow
+     * in the next slots, so one store per request here replaces one per message in the ring.
+     */
+    private PublishRequest requestOf(final MessageEvent event)
+    {
+        if (event.index == 0)
+        {
+            currentRequest = event.request;
+        }
+        final PublishRequest request = currentRequest;
+        if (event.lastInRequest)
+        {
+            // Not kept past its last message: a reply must not be pinned by an idle stage.
+            currentRequest = null;
+        }
+        return request;
     }
 
     /**

@@ -30,7 +30,12 @@ final class PipelineDriver implements AutoCloseable
 
     PipelineDriver(final PipelineConfig config)
     {
-        this.pipeline = new Pipeline(config);
+        this(config, LatencyRecorder.NONE);
+    }
+
+    PipelineDriver(final PipelineConfig config, final LatencyRecorder latency)
+    {
+        this.pipeline = new Pipeline(config, latency);
         pipeline.start();
     }
 

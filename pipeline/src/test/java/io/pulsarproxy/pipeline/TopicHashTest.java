@@ -36,6 +36,22 @@ class TopicHashTest
         assertEquals(topics, hashes.size());
     }
 
+    @Test
+    void shouldTellApartEveryPrefixAcrossWordBoundaries()
+    {
+        final byte[] name = ascii("tenant-7.orders.eu.west.shard-0042.events");
+        final Set<Long> hashes = new HashSet<>();
+        for (int length = 0; length <= name.length; length++)
+        {
+            hashes.add(TopicHash.hash(name, 0, length));
+        }
+        // A zero byte past the end must not hash like no byte (the tail of a word is zero-filled).
+        final byte[] withZero = new byte[]{'a', 'b', 0};
+        hashes.add(TopicHash.hash(withZero, 0, 3));
+
+        assertEquals(name.length + 2, hashes.size());
+    }
+
     private static byte[] ascii(final String text)
     {
         return text.getBytes(StandardCharsets.US_ASCII);

@@ -179,9 +179,9 @@ public final class RedisEngine implements Engine
     // ---------------------------------------------------------------------------------------------------------------
 
     @Override
-    public void store(final MessageEvent event, final TopicState topic)
+    public void store(final MessageEvent event, final PublishRequest request, final TopicState topic)
     {
-        batch.add(event, topic);
+        batch.add(event, request, topic);
     }
 
     @Override

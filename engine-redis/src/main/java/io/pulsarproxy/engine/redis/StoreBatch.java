@@ -25,7 +25,7 @@ final class StoreBatch
     private final List<Part> parts = new ArrayList<>();
     private int messages;
 
-    void add(final MessageEvent event, final TopicState topic)
+    void add(final MessageEvent event, final PublishRequest request, final TopicState topic)
     {
         Part part = byTopic.get(topic);
         if (part == null)
@@ -40,7 +40,7 @@ final class StoreBatch
         final byte[] payload =
             java.util.Arrays.copyOfRange(data, event.payloadOffset(), event.payloadOffset() + event.payloadLength());
         part.add(Long.toString(event.receivedMicros()).getBytes(StandardCharsets.US_ASCII), id, payload,
-            event.request(), event.index());
+            request, event.index());
         messages++;
     }
 

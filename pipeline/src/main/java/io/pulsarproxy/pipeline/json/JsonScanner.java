@@ -1,5 +1,9 @@
 package io.pulsarproxy.pipeline.json;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Validating, allocation-free JSON scanner over a byte array (RFC 8259, UTF-8).
  * <p>
@@ -38,6 +42,13 @@ public final class JsonScanner
     public static final int BAD_LITERAL = 8;
     /** Bytes left over after a complete value. */
     public static final int TRAILING = 9;
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long QUOTES = ONES * '"';
+    private static final long BACKSLASHES = ONES * '\\';
+    private static final long SPACES = ONES * ' ';
 
     private final int maxDepth;
     private int error;
@@ -367,6 +378,13 @@ public final class JsonScanner
         int i = pos + 1;
         while (i < limit)
         {
+            // Eight plain bytes at once: payload strings are mostly printable ASCII, and a byte at a time was the
+            // gateway's biggest single cost under batches (13% of its CPU with batches of 1,000).
+            if (i + Long.BYTES <= limit && isPlain((long)LONGS.get(buf, i)))
+            {
+                i += Long.BYTES;
+                continue;
+            }
             final int b = buf[i];
             if (b == '"')
             {
@@ -398,6 +416,19 @@ public final class JsonScanner
             }
         }
         return fail(UNEXPECTED_END, limit);
+    }
+
+    /**
+     * Tells whether none of eight bytes needs a look of its own inside a string: no quote, no backslash, no control
+     * character and no byte of a multi-byte UTF-8 sequence. Each test sets a byte's high bit where it hits; a borrow
+     * can only carry into the bytes above a hit, so a word with no hit is never flagged.
+     */
+    private static boolean isPlain(final long word)
+    {
+        final long quotes = word ^ QUOTES;
+        final long backslashes = word ^ BACKSLASHES;
+        final long hits = ((quotes - ONES) & ~quotes) | ((backslashes - ONES) & ~backslashes) | (word - SPACES) | word;
+        return (hits & HIGH_BITS) == 0;
     }
 
     private int escape(final byte[] buf, final int pos, final int limit)

@@ -399,6 +399,45 @@ class JsonScannerTest
         assertEquals(4, scanner.maxDepth());
     }
 
+    /**
+     * Strings are scanned eight bytes at a time while the bytes are plain: every special byte must be found at every
+     * position in a word and in the short tail past the last whole word, and the limit must never be read past.
+     */
+    @Test
+    void shouldFindEverySpecialByteAtEveryPositionOfAWord()
+    {
+        for (int before = 0; before <= 17; before++)
+        {
+            final String pad = "a".repeat(before);
+            final String context = "after " + before + " plain bytes";
+
+            final byte[] closed = ascii("\"" + pad + "\"xxxxxxxxxxxxxxxx");
+            assertEquals(before + 2, scanner.scanString(closed, 0, closed.length), context);
+
+            final byte[] escaped = ascii("\"" + pad + "\\\"" + pad + "\"");
+            assertEquals(escaped.length, scanner.scanString(escaped, 0, escaped.length), context);
+
+            final byte[] control = ascii("\"" + pad + "\u0001" + "bbbbbbbbbbbbbbbb\"");
+            assertEquals(FAILED, scanner.scanString(control, 0, control.length), context);
+            assertEquals(CONTROL_CHAR, scanner.error(), context);
+            assertEquals(before + 1, scanner.errorOffset(), context);
+
+            final byte[] utf8 = ("\"" + pad + "\u00e9\u20ac" + pad + "\"").getBytes(StandardCharsets.UTF_8);
+            assertEquals(utf8.length, scanner.scanString(utf8, 0, utf8.length), context);
+
+            final byte[] broken = ascii("\"" + pad + "?bbbbbbbbbbbbbbbb\"");
+            broken[before + 1] = (byte)0xFF;
+            assertEquals(FAILED, scanner.scanString(broken, 0, broken.length), context);
+            assertEquals(BAD_UTF8, scanner.error(), context);
+            assertEquals(before + 1, scanner.errorOffset(), context);
+
+            // The closing quote lies just past the limit: the scan must stop at the limit, not find it.
+            final byte[] cut = ascii("\"" + pad + "bbbbbbbb\"");
+            assertEquals(FAILED, scanner.scanString(cut, 0, cut.length - 1), context);
+            assertEquals(UNEXPECTED_END, scanner.error(), context);
+        }
+    }
+
     @Test
     void shouldSkipOnlyJsonWhitespace()
     {
