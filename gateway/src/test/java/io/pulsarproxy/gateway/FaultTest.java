@@ -120,6 +120,30 @@ class FaultTest
         }
     }
 
+    /**
+     * The body timer is armed only once a read has to wait for the body, and cancelled when the body is complete: a
+     * body that follows its head within the limit is published, and the keep-alive connection survives the limit.
+     */
+    @Test
+    void shouldAcceptABodyThatFollowsItsHeadAndKeepTheConnectionPastTheTimeout() throws Exception
+    {
+        try (TestGateway gw = TestGateway.start(GatewayConfiguration.HTTP_BODY_TIMEOUT_PROP_NAME, "500");
+            WsClient subscriber = gw.subscribe("late");
+            RawHttpConnection http = new RawHttpConnection(gw.gateway.port()))
+        {
+            http.sendHeadThenBody("/v1/topics/late", "application/json", "\"first\"", 200);
+            assertEquals(202, http.read().status());
+            assertEquals("first", subscriber.nextMessage().get("payload").asText());
+
+            // Past the limit: a timer still armed would have closed this connection by now.
+            Thread.sleep(800);
+            final RawHttpConnection.Response second = http.post("/v1/topics/late", "application/json", "\"second\"");
+            assertEquals(202, second.status(), second.body());
+            assertEquals("second", subscriber.nextMessage().get("payload").asText());
+            assertEquals(0, gw.metrics().value("pulsar_ingest_rejected_total", "reason", "body_timeout"));
+        }
+    }
+
     @Test
     void shouldCloseAConnectionThatStallsItsBody() throws Exception
     {

@@ -91,6 +91,21 @@ final class RawHttpConnection implements AutoCloseable
     }
 
     /**
+     * Sends a POST's head, waits, then sends its body, without waiting for the answer: {@link #read()} it later.
+     */
+    void sendHeadThenBody(final String path, final String contentType, final String body, final long pauseMillis)
+        throws IOException, InterruptedException
+    {
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + contentType +
+            "\r\nContent-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        Thread.sleep(pauseMillis);
+        out.write(bytes);
+        out.flush();
+    }
+
+    /**
      * Reads the next response.
      */
     Response read() throws IOException

@@ -134,29 +134,31 @@ public final class PublishHandler implements HttpHandler
 
         exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
         {
-            // A client that trickles its body (slowloris) holds a connection and a buffer: cut it off.
-            final XnioExecutor.Key timeout = exchange.getIoThread().executeAfter(() ->
-            {
-                counters.timedOut.incrementAndGet();
-                IoUtils.safeClose(exchange.getConnection());
-            }, config.bodyTimeoutMillis(), TimeUnit.MILLISECONDS);
-            final Receiver.FullBytesCallback received = (ex, body) ->
-            {
-                timeout.remove();
-                onBody(ex, body, topic, ndjson);
-            };
-            final Receiver.ErrorCallback failed = (ex, error) ->
-            {
-                timeout.remove();
-                onBodyError(ex, error, limit);
-            };
             final long length = exchange.getRequestContentLength();
             if (length >= 0)
             {
-                BodyReader.read(exchange, (int)length, received, failed);
+                // Arms the body timeout itself, and only if the body is not there yet.
+                BodyReader.read(exchange, (int)length, config.bodyTimeoutMillis(), counters,
+                    (ex, body) -> onBody(ex, body, topic, ndjson), (ex, error) -> onBodyError(ex, error, limit));
             }
             else
             {
+                // A client that trickles its body (slowloris) holds a connection and a buffer: cut it off.
+                final XnioExecutor.Key timeout = exchange.getIoThread().executeAfter(() ->
+                {
+                    counters.timedOut.incrementAndGet();
+                    IoUtils.safeClose(exchange.getConnection());
+                }, config.bodyTimeoutMillis(), TimeUnit.MILLISECONDS);
+                final Receiver.FullBytesCallback received = (ex, body) ->
+                {
+                    timeout.remove();
+                    onBody(ex, body, topic, ndjson);
+                };
+                final Receiver.ErrorCallback failed = (ex, error) ->
+                {
+                    timeout.remove();
+                    onBodyError(ex, error, limit);
+                };
                 final Receiver receiver = exchange.getRequestReceiver();
                 receiver.setMaxBufferSize((int)Math.min(limit, Integer.MAX_VALUE));
                 receiver.receiveFullBytes(received, failed);
