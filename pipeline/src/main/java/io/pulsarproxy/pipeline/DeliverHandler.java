@@ -133,6 +133,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
             if (event.lastInRequest)
             {
                 currentRequest = null;
+                request.releaseRouted();
                 if (finishedCount == finished.length)
                 {
                     finished = java.util.Arrays.copyOf(finished, finishedCount * 2);

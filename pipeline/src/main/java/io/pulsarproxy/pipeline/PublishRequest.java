@@ -228,6 +228,17 @@ public abstract class PublishRequest
     }
 
     /**
+     * Deliver, after the request's last message: drops the routes. A topic keeps its last request
+     * ({@code TopicState.lastRequest}), and a recipient array kept here would pin every subscriber in it, closed
+     * connections and their buffers too, for as long as the topic lives.
+     */
+    void releaseRouted()
+    {
+        routedTopics = null;
+        routedRecipients = null;
+    }
+
+    /**
      * Deliver: the topic route found for message {@code index}.
      *
      * @param index the message's index in the request.
