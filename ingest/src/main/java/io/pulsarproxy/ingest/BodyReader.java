@@ -87,6 +87,17 @@ final class BodyReader implements ChannelListener<StreamSourceChannel>, Runnable
     @Override
     public void run()
     {
+        timedOut(exchange, counters);
+    }
+
+    /**
+     * Counts a body that did not arrive in time and closes its connection.
+     *
+     * @param exchange the request.
+     * @param counters where the timeout is counted.
+     */
+    static void timedOut(final HttpServerExchange exchange, final IngestCounters counters)
+    {
         counters.timedOut.incrementAndGet();
         IoUtils.safeClose(exchange.getConnection());
     }

@@ -10,7 +10,6 @@ import io.undertow.util.Headers;
 import io.undertow.util.PathTemplateMatch;
 import io.undertow.util.SameThreadExecutor;
 
-import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
 
 import java.io.IOException;
@@ -144,11 +143,8 @@ public final class PublishHandler implements HttpHandler
             else
             {
                 // A client that trickles its body (slowloris) holds a connection and a buffer: cut it off.
-                final XnioExecutor.Key timeout = exchange.getIoThread().executeAfter(() ->
-                {
-                    counters.timedOut.incrementAndGet();
-                    IoUtils.safeClose(exchange.getConnection());
-                }, config.bodyTimeoutMillis(), TimeUnit.MILLISECONDS);
+                final XnioExecutor.Key timeout = exchange.getIoThread().executeAfter(
+                    () -> BodyReader.timedOut(exchange, counters), config.bodyTimeoutMillis(), TimeUnit.MILLISECONDS);
                 final Receiver.FullBytesCallback received = (ex, body) ->
                 {
                     timeout.remove();

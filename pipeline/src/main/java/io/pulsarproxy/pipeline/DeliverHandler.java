@@ -114,6 +114,10 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         if (event.status == MessageEvent.STATUS_STORING)
         {
             // A shared engine stores it and answers the request; it comes back as a REMOTE event to deliver.
+            if (event.lastInRequest)
+            {
+                currentRequest = null;
+            }
             return;
         }
         try
