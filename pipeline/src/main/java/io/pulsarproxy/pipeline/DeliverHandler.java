@@ -55,7 +55,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
             switch (event.type)
             {
                 case MESSAGE:
-                    onMessage(event);
+                    onMessage(event, sequence);
                     break;
                 case SUBSCRIBE:
                     onSubscribe(event);
@@ -68,12 +68,12 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                     onQuery(event.query);
                     break;
                 case REMOTE:
-                    onRemote(event);
+                    onRemote(event, sequence);
                     break;
                 case FETCH_DONE:
                 case SYNCED:
                 case PATTERN_LISTENING:
-                    onEngineNews(event);
+                    onEngineNews(event, sequence);
                     break;
                 default:
                     break;
@@ -103,7 +103,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         endBatch();
     }
 
-    private void onMessage(final MessageEvent event)
+    private void onMessage(final MessageEvent event, final long sequence)
     {
         // Only a request's first slot holds it (see MessageEvent); its other messages follow in the next slots.
         if (event.index == 0)
@@ -127,7 +127,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                 final TopicState topic = request.routedTopic(event.index);
                 topic.history().append(
                     event.seq, event.receivedMicros, event.data, event.payloadOffset(), event.payloadLength);
-                fanOut(event, topic, request.routedRecipients(event.index));
+                fanOut(event, sequence, topic, request.routedRecipients(event.index));
             }
         }
         finally
@@ -198,11 +198,11 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
      * A message a shared engine stored: to every recipient, or to the one subscriber whose replay fetched it; a gap
      * route found (a range the store no longer holds, or a restarted sequence) goes first.
      */
-    private void onRemote(final MessageEvent event)
+    private void onRemote(final MessageEvent event, final long sequence)
     {
         if (event.gapReason != null)
         {
-            gap(event);
+            gap(event, sequence);
         }
         if (event.status != MessageEvent.STATUS_OK)
         {
@@ -216,18 +216,26 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
             replayed++;
             return;
         }
-        fanOut(event, event.topic, event.recipients);
+        fanOut(event, sequence, event.topic, event.recipients);
     }
 
-    /** Hands a message to every recipient route picked for it. */
-    private void fanOut(final MessageEvent event, final TopicState topic, final Subscriber[] recipients)
+    /** Hands a message to every recipient route picked for it: the topic's subscribers at the message's sequence. */
+    private void fanOut(
+        final MessageEvent event, final long sequence, final TopicState topic, final Recipients recipients)
     {
         final byte[] data = event.data;
         final int payloadOffset = event.payloadOffset();
         final int payloadLength = event.payloadLength;
-        for (int i = 0; i < recipients.length; i++)
+        final int end = recipients.end();
+        int count = 0;
+        for (int i = 0; i < end; i++)
         {
-            final Subscriber subscriber = recipients[i];
+            final Subscriber subscriber = recipients.at(i, sequence);
+            if (subscriber == null)
+            {
+                continue;
+            }
+            count++;
             touch(subscriber);
             try
             {
@@ -239,13 +247,13 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                 counters.stageErrors.incrementAndGet();
             }
         }
-        delivered += recipients.length;
+        delivered += count;
         // The clock is read once per group of messages, not per message: on this VM a read took as much CPU as the
         // rest of a message's way through the stages without subscribers (profile of batches of 1,000). A group
         // closes after about LATENCY_GROUP_WORK deliveries, so a message's hand-off time is late by at most the
         // time those take (a few microseconds), and a wide fan-out still reads the clock per message.
         pendingReceived[pendingCount++] = event.receivedMicros;
-        pendingWork += recipients.length + 1;
+        pendingWork += count + 1;
         if (pendingWork >= LATENCY_GROUP_WORK || pendingCount == pendingReceived.length)
         {
             recordLatencies();
@@ -263,11 +271,11 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
     }
 
     /** A fetch's end, a sync or a pattern confirmation: its gap, then the subscriptions it confirmed. */
-    private void onEngineNews(final MessageEvent event)
+    private void onEngineNews(final MessageEvent event, final long sequence)
     {
         if (event.gapReason != null)
         {
-            gap(event);
+            gap(event, sequence);
         }
         final java.util.List<PendingSubscribe> completions = event.completions;
         if (completions == null)
@@ -301,7 +309,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
         }
     }
 
-    private void gap(final MessageEvent event)
+    private void gap(final MessageEvent event, final long sequence)
     {
         if ("epoch".equals(event.gapReason))
         {
@@ -317,13 +325,19 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
             event.subscriber.onGap(event.topic, event.gapFrom, event.gapTo, event.gapReason);
             return;
         }
-        final Subscriber[] recipients = event.recipients;
+        final Recipients recipients = event.recipients;
         if (recipients == null)
         {
             return;
         }
-        for (final Subscriber subscriber : recipients)
+        final int end = recipients.end();
+        for (int i = 0; i < end; i++)
         {
+            final Subscriber subscriber = recipients.at(i, sequence);
+            if (subscriber == null)
+            {
+                continue;
+            }
             touch(subscriber);
             subscriber.onGap(event.topic, event.gapFrom, event.gapTo, event.gapReason);
         }

@@ -163,7 +163,7 @@ final class EngineRoute
     private void goLive(final PendingSubscribe pending)
     {
         pending.subscriber.putExact(pending.topic, Boolean.TRUE);
-        pending.subscriber.cover(pending.topic);
+        pending.subscriber.cover(pending.topic, route.sequence());
     }
 
     /** Undoes a subscription that was refused after route counted it. */
@@ -227,7 +227,7 @@ final class EngineRoute
             topic.listening = false;
             engine.unlisten(topic);
         }
-        if (topic.subscribers.length == 0)
+        if (topic.subscriberCount() == 0)
         {
             topic.synced = false;
             topic.refilling = false;
@@ -281,7 +281,7 @@ final class EngineRoute
                 topic.maxSeen = Math.max(topic.maxSeen, seq);
                 return;
             }
-            if (topic.subscribers.length == 0)
+            if (topic.subscriberCount() == 0)
             {
                 return;
             }

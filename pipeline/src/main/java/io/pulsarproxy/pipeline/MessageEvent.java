@@ -77,7 +77,7 @@ public final class MessageEvent
 
     TopicState topic;
     long seq;
-    Subscriber[] recipients;
+    Recipients recipients;
     int status;
 
     // Shared engine: the epoch of a remote message or sync, the fetch or subscription it answers, a gap route found.

@@ -49,7 +49,7 @@ public abstract class PublishRequest
     private long[] last;
     private int topicCount;
     private TopicState[] routedTopics;
-    private Subscriber[][] routedRecipients;
+    private Recipients[] routedRecipients;
 
     /**
      * Creates a request of {@code messageCount} messages.
@@ -214,14 +214,14 @@ public abstract class PublishRequest
      *
      * @param index      the message's index in the request.
      * @param topic      its topic.
-     * @param recipients the topic's subscribers as route saw them (an array never mutated).
+     * @param recipients the topic's subscribers, which deliver reads as they were at the message's ring sequence.
      */
-    void routed(final int index, final TopicState topic, final Subscriber[] recipients)
+    void routed(final int index, final TopicState topic, final Recipients recipients)
     {
         if (routedTopics == null)
         {
             routedTopics = new TopicState[messageCount];
-            routedRecipients = new Subscriber[messageCount][];
+            routedRecipients = new Recipients[messageCount];
         }
         routedTopics[index] = topic;
         routedRecipients[index] = recipients;
@@ -229,7 +229,7 @@ public abstract class PublishRequest
 
     /**
      * Deliver, after the request's last message: drops the routes. A topic keeps its last request
-     * ({@code TopicState.lastRequest}), and a recipient array kept here would pin every subscriber in it, closed
+     * ({@code TopicState.lastRequest}), and a recipient list kept here would pin every subscriber in it, closed
      * connections and their buffers too, for as long as the topic lives.
      */
     void releaseRouted()
@@ -253,9 +253,9 @@ public abstract class PublishRequest
      * Deliver: the recipients route picked for message {@code index}.
      *
      * @param index the message's index in the request.
-     * @return the subscribers as they were when route sequenced the message.
+     * @return the topic's subscribers, to be read at the message's ring sequence.
      */
-    Subscriber[] routedRecipients(final int index)
+    Recipients routedRecipients(final int index)
     {
         return routedRecipients[index];
     }

@@ -12,8 +12,8 @@ import java.util.List;
  * applies subscription changes (exact topics and wildcard patterns), and picks each message's recipients.
  * <p>
  * Because subscriptions travel the same ring as messages, a subscriber sees exactly the messages routed after its
- * subscribe event, with no lock anywhere. Each message keeps a reference to the topic's recipient array as it was
- * when the message was routed; that array is never mutated (copy on write), so deliver can read it later. A
+ * subscribe event, with no lock anywhere. Each message keeps the topic's {@link Recipients}, in which deliver sees
+ * the subscribers the topic had at the message's ring sequence, however route changes the list meanwhile. A
  * connection is a recipient of a topic once, however many of its subscriptions cover the topic.
  */
 public final class RouteHandler implements EventHandler<MessageEvent>
@@ -28,6 +28,8 @@ public final class RouteHandler implements EventHandler<MessageEvent>
     private long routed;
     private long duplicates;
     private PublishRequest currentRequest;
+    /** The ring sequence of the event being routed: subscription changes take effect from it. */
+    private long sequence;
 
     RouteHandler(
         final TopicTable table,
@@ -48,6 +50,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
     @Override
     public void onEvent(final MessageEvent event, final long sequence, final boolean endOfBatch)
     {
+        this.sequence = sequence;
         // Assume failure until the stage finishes, so that deliver never acts on a half-routed event.
         event.status = MessageEvent.STATUS_FAILED;
         switch (event.type)
@@ -231,6 +234,16 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         return false;
     }
 
+    /**
+     * The ring sequence of the event being routed, at which a subscription change takes effect.
+     *
+     * @return the sequence.
+     */
+    long sequence()
+    {
+        return sequence;
+    }
+
     boolean hasPatterns()
     {
         return !patterns.isEmpty();
@@ -252,7 +265,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
                 final PatternSubscription p = patterns.get(i);
                 if (p.pattern.matches(created.nameBytes()))
                 {
-                    p.subscriber.cover(created);
+                    p.subscriber.cover(created, sequence);
                 }
             }
         }
@@ -291,7 +304,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         if (!already)
         {
             subscriber.addExact(topic);
-            subscriber.cover(topic);
+            subscriber.cover(topic, sequence);
             counters.subscriptions++;
         }
         event.topic = topic;
@@ -317,7 +330,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         {
             if (pattern.matches(topic.nameBytes()))
             {
-                subscriber.cover(topic);
+                subscriber.cover(topic, sequence);
             }
         });
         counters.subscriptions++;
@@ -338,7 +351,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
                 {
                     if (pattern.matches(topic.nameBytes()))
                     {
-                        subscriber.uncover(topic);
+                        subscriber.uncover(topic, sequence);
                         if (shared != null)
                         {
                             shared.released(topic);
@@ -364,7 +377,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
             // Only a live subscription covers the topic; a pending one (still syncing or replaying) does not yet.
             if (entry == Boolean.TRUE)
             {
-                subscriber.uncover(topic);
+                subscriber.uncover(topic, sequence);
             }
             counters.subscriptions--;
             if (shared != null)
@@ -380,7 +393,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         {
             for (final TopicState topic : subscriber.covered.keySet())
             {
-                topic.removeSubscriber(subscriber);
+                topic.removeSubscriber(subscriber, sequence);
             }
         }
         if (subscriber.patterns != null)
@@ -444,7 +457,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
             {
                 query.found.add(topic);
                 query.answer.add(new TopicQuery.TopicStats(
-                    topic.name(), topic.epoch(), topic.seq, topic.subscribers.length, 0, 0, 0));
+                    topic.name(), topic.epoch(), topic.seq, topic.subscriberCount(), 0, 0, 0));
             }
             return;
         }
@@ -452,7 +465,7 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         {
             query.found.add(topic);
             query.answer.add(new TopicQuery.TopicStats(
-                topic.name(), topic.epoch(), topic.seq, topic.subscribers.length, 0, 0, 0));
+                topic.name(), topic.epoch(), topic.seq, topic.subscriberCount(), 0, 0, 0));
         });
     }
 

@@ -169,8 +169,11 @@ public abstract class Subscriber
 
     /**
      * Counts one more subscription covering the topic; the first makes this subscriber a recipient.
+     *
+     * @param topic    the topic.
+     * @param sequence the ring sequence of the event route is handling: the first message it covers.
      */
-    void cover(final TopicState topic)
+    void cover(final TopicState topic, final long sequence)
     {
         if (covered == null)
         {
@@ -180,14 +183,17 @@ public abstract class Subscriber
         covered.put(topic, count + 1);
         if (count == 0)
         {
-            topic.addSubscriber(this);
+            topic.addSubscriber(this, sequence);
         }
     }
 
     /**
      * Counts one subscription fewer covering the topic; the last stops delivery.
+     *
+     * @param topic    the topic.
+     * @param sequence the ring sequence of the event route is handling: messages after it are not delivered.
      */
-    void uncover(final TopicState topic)
+    void uncover(final TopicState topic, final long sequence)
     {
         if (covered == null)
         {
@@ -197,7 +203,7 @@ public abstract class Subscriber
         if (count <= 1)
         {
             covered.removeKey(topic);
-            topic.removeSubscriber(this);
+            topic.removeSubscriber(this, sequence);
         }
         else
         {

@@ -10,8 +10,6 @@ import java.nio.charset.StandardCharsets;
  */
 public final class TopicState
 {
-    private static final Subscriber[] NO_SUBSCRIBERS = new Subscriber[0];
-
     private final byte[] nameBytes;
     private final String name;
     private final long hash;
@@ -21,7 +19,7 @@ public final class TopicState
 
     TopicState next;
     long seq;
-    Subscriber[] subscribers = NO_SUBSCRIBERS;
+    Recipients subscribers = Recipients.NONE;
     PublishRequest lastRequest;
     int lastRequestIndex;
     IdempotencyWindow idempotency;
@@ -150,41 +148,41 @@ public final class TopicState
         return true;
     }
 
-    void addSubscriber(final Subscriber subscriber)
+    /**
+     * Route: makes the subscriber a recipient of every message routed from the current event on.
+     *
+     * @param subscriber the new recipient.
+     * @param sequence   the ring sequence of the event route is handling.
+     */
+    void addSubscriber(final Subscriber subscriber, final long sequence)
     {
-        // Copy on write: an event in flight keeps the array it was routed with, so deliver never sees it change.
-        final Subscriber[] old = subscribers;
-        final Subscriber[] grown = new Subscriber[old.length + 1];
-        System.arraycopy(old, 0, grown, 0, old.length);
-        grown[old.length] = subscriber;
-        subscribers = grown;
+        subscribers = subscribers.add(subscriber, sequence);
     }
 
-    boolean removeSubscriber(final Subscriber subscriber)
+    /**
+     * Route: stops delivery to the subscriber for every message routed after the current event.
+     *
+     * @param subscriber the recipient to remove.
+     * @param sequence   the ring sequence of the event route is handling.
+     */
+    void removeSubscriber(final Subscriber subscriber, final long sequence)
     {
-        final Subscriber[] old = subscribers;
-        for (int i = 0; i < old.length; i++)
-        {
-            if (old[i] == subscriber)
-            {
-                if (old.length == 1)
-                {
-                    subscribers = NO_SUBSCRIBERS;
-                    return true;
-                }
-                final Subscriber[] shrunk = new Subscriber[old.length - 1];
-                System.arraycopy(old, 0, shrunk, 0, i);
-                System.arraycopy(old, i + 1, shrunk, i, old.length - i - 1);
-                subscribers = shrunk;
-                return true;
-            }
-        }
-        return false;
+        subscribers = subscribers.remove(subscriber, sequence);
+    }
+
+    /**
+     * Route: how many subscribers receive this topic's messages now.
+     *
+     * @return the count.
+     */
+    int subscriberCount()
+    {
+        return subscribers.live();
     }
 
     @Override
     public String toString()
     {
-        return "TopicState{" + name + ", seq=" + seq + ", subscribers=" + subscribers.length + "}";
+        return "TopicState{" + name + ", seq=" + seq + ", subscribers=" + subscribers.live() + "}";
     }
 }
