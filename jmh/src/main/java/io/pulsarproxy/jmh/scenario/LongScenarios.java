@@ -85,7 +85,20 @@ final class LongScenarios
                     DeliveryScenarios.SCENARIO_SECONDS, TimeUnit.SECONDS);
                 final long end = Math.max(ws.lastDeliveryNanos(), published);
                 final long frames = ws.frames();
+                // Every client leaves at once: how long until the target holds none, and what that costs it.
+                final long closeStart = System.nanoTime();
+                final long ticksBefore = t.pid() > 0 ? CpuMeter.processTicks(t.pid(), true) : -1;
                 final WsStats stats = ws.close(p.messages);
+                final long gone = t.awaitNoConnections(topic, 60_000);
+                if (gone > 0)
+                {
+                    connect.extra.put("disconnect_ms", Math.round((gone - closeStart) / 1e5) / 10.0);
+                    if (ticksBefore >= 0)
+                    {
+                        connect.extra.put("disconnect_cpu_s",
+                            (CpuMeter.processTicks(t.pid(), true) - ticksBefore) / 100.0);
+                    }
+                }
                 broadcast.throughput(stats.received(), end - start, "deliveries/s");
                 broadcast.latency = ScenarioResult.Latency.of(ws.takeLatency());
                 broadcast.expected = messages * HOLD;

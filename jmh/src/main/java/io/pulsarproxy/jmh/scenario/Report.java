@@ -374,6 +374,20 @@ final class Report
                 r.extra.get("heap_live_per_connection_kib") + " KiB" : "-").append(" |\n");
         }
         md.append('\n');
+        final List<ScenarioResult> left = results.stream().filter(r -> r.scenario.equals("hold-10k connect") &&
+            r.extra.containsKey("disconnect_ms")).toList();
+        if (!left.isEmpty())
+        {
+            md.append("All 10,000 clients closing at once (their close frames, then the target's count of open " +
+                "connections down to 0):\n\n| Target | until none was left | target CPU meanwhile |\n|---|---:|---:|\n");
+            for (final ScenarioResult r : left)
+            {
+                md.append("| ").append(r.target).append(" | ").append(r.extra.get("disconnect_ms")).append(" ms | ")
+                    .append(r.extra.containsKey("disconnect_cpu_s") ? r.extra.get("disconnect_cpu_s") + " s" : "-")
+                    .append(" |\n");
+            }
+            md.append('\n');
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -158,6 +158,57 @@ public final class Target implements AutoCloseable
      * @param timeoutMillis the longest wait.
      * @return true when the count was reached.
      */
+    /**
+     * Waits until the target holds no WebSocket connection: the gateway's {@code pulsar_connections} gauge, or the
+     * Nchan channel's subscriber count; the ceiling server cannot tell.
+     *
+     * @param topic         the channel the connections subscribed to (Nchan).
+     * @param timeoutMillis how long to wait.
+     * @return {@link System#nanoTime()} when none was left, or -1 if unknown or not reached in time.
+     */
+    long awaitNoConnections(final String topic, final long timeoutMillis)
+    {
+        if (kind == Kind.CEILING)
+        {
+            return -1;
+        }
+        final String path = kind == Kind.NCHAN ? publishPath(topic) : "/metrics";
+        final String needle = kind == Kind.NCHAN ? "\"subscribers\":" : "\npulsar_connections ";
+        final byte[] request = new String(RawHttp.request("GET", path, hostHeader(), null, null),
+            StandardCharsets.US_ASCII).replace("\r\n\r\n", "\r\nAccept: application/json\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        try (RawHttp http = new RawHttp(host, port))
+        {
+            while (System.nanoTime() < deadline)
+            {
+                if (http.exchange(request) == 200)
+                {
+                    final String body = http.body();
+                    final int at = body.indexOf(needle);
+                    if (at >= 0)
+                    {
+                        int end = at + needle.length();
+                        while (end < body.length() && "0123456789. ".indexOf(body.charAt(end)) >= 0)
+                        {
+                            end++;
+                        }
+                        if (Double.parseDouble(body.substring(at + needle.length(), end).trim()) == 0)
+                        {
+                            return System.nanoTime();
+                        }
+                    }
+                }
+                WsClients.sleepMillis(2);
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            System.err.println("connection count of " + label() + " failed: " + ex);
+        }
+        return -1;
+    }
+
     boolean awaitServerSubscribers(final String topic, final long n, final long timeoutMillis)
     {
         if (kind != Kind.NCHAN)
