@@ -172,8 +172,30 @@ public final class Target implements AutoCloseable
         {
             return -1;
         }
-        final String path = kind == Kind.NCHAN ? publishPath(topic) : "/metrics";
-        final String needle = kind == Kind.NCHAN ? "\"subscribers\":" : "\npulsar_connections ";
+        return kind == Kind.NCHAN ?
+            pollCount(publishPath(topic), "\"subscribers\":", count -> count == 0, timeoutMillis) :
+            pollCount("/metrics", "\npulsar_connections ", count -> count == 0, timeoutMillis);
+    }
+
+    boolean awaitServerSubscribers(final String topic, final long n, final long timeoutMillis)
+    {
+        if (kind != Kind.NCHAN)
+        {
+            return true;
+        }
+        return pollCount(publishPath(topic), "\"subscribers\":", count -> count >= n, timeoutMillis) > 0;
+    }
+
+    /**
+     * Polls {@code GET path} (every 2 ms, on one keep-alive connection) until the number that follows {@code label}
+     * in the body satisfies {@code done}.
+     *
+     * @return {@link System#nanoTime()} when it did, or -1 if not within {@code timeoutMillis} or on a failure.
+     */
+    private long pollCount(
+        final String path, final String label, final java.util.function.DoublePredicate done,
+        final long timeoutMillis)
+    {
         final byte[] request = new String(RawHttp.request("GET", path, hostHeader(), null, null),
             StandardCharsets.US_ASCII).replace("\r\n\r\n", "\r\nAccept: application/json\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII);
@@ -185,15 +207,15 @@ public final class Target implements AutoCloseable
                 if (http.exchange(request) == 200)
                 {
                     final String body = http.body();
-                    final int at = body.indexOf(needle);
+                    final int at = body.indexOf(label);
                     if (at >= 0)
                     {
-                        int end = at + needle.length();
+                        int end = at + label.length();
                         while (end < body.length() && "0123456789. ".indexOf(body.charAt(end)) >= 0)
                         {
                             end++;
                         }
-                        if (Double.parseDouble(body.substring(at + needle.length(), end).trim()) == 0)
+                        if (done.test(Double.parseDouble(body.substring(at + label.length(), end).trim())))
                         {
                             return System.nanoTime();
                         }
@@ -204,42 +226,9 @@ public final class Target implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
-            System.err.println("connection count of " + label() + " failed: " + ex);
+            System.err.println("GET " + path + " on " + label() + " failed: " + ex);
         }
         return -1;
-    }
-
-    boolean awaitServerSubscribers(final String topic, final long n, final long timeoutMillis)
-    {
-        if (kind != Kind.NCHAN)
-        {
-            return true;
-        }
-        final byte[] request = RawHttp.request("GET", publishPath(topic), hostHeader(), null, null);
-        final byte[] withAccept = new String(request, StandardCharsets.US_ASCII)
-            .replace("\r\n\r\n", "\r\nAccept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        try (RawHttp http = new RawHttp(host, port))
-        {
-            while (System.nanoTime() < deadline)
-            {
-                if (http.exchange(withAccept) == 200)
-                {
-                    final String body = http.body();
-                    final int at = body.indexOf("\"subscribers\":");
-                    if (at >= 0 && Long.parseLong(body.substring(at + 14, body.indexOf(',', at)).trim()) >= n)
-                    {
-                        return true;
-                    }
-                }
-                WsClients.sleepMillis(2);
-            }
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            System.err.println("nchan channel info failed: " + ex);
-        }
-        return false;
     }
 
     /**
