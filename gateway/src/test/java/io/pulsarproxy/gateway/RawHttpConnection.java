@@ -106,6 +106,25 @@ final class RawHttpConnection implements AutoCloseable
     }
 
     /**
+     * Sends a POST's head announcing {@code contentLength} body bytes, and no body: {@link #sendBytes} sends it.
+     */
+    void sendHead(final String path, final String contentType, final int contentLength) throws IOException
+    {
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + contentType +
+            "\r\nContent-Length: " + contentLength + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /**
+     * Sends bytes as they are: part of a body announced by {@link #sendHead}.
+     */
+    void sendBytes(final byte[] bytes, final int offset, final int length) throws IOException
+    {
+        out.write(bytes, offset, length);
+        out.flush();
+    }
+
+    /**
      * Reads the next response.
      */
     Response read() throws IOException

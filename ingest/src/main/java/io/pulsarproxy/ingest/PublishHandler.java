@@ -138,7 +138,8 @@ public final class PublishHandler implements HttpHandler
             {
                 // Arms the body timeout itself, and only if the body is not there yet.
                 BodyReader.read(exchange, (int)length, config.bodyTimeoutMillis(), counters,
-                    (ex, body) -> onBody(ex, body, topic, ndjson), (ex, error) -> onBodyError(ex, error, limit));
+                    (ex, body, bodyLength) -> onBody(ex, body, bodyLength, topic, ndjson),
+                    (ex, error) -> onBodyError(ex, error, limit));
             }
             else
             {
@@ -148,7 +149,7 @@ public final class PublishHandler implements HttpHandler
                 final Receiver.FullBytesCallback received = (ex, body) ->
                 {
                     timeout.remove();
-                    onBody(ex, body, topic, ndjson);
+                    onBody(ex, body, body.length, topic, ndjson);
                 };
                 final Receiver.ErrorCallback failed = (ex, error) ->
                 {
@@ -162,12 +163,18 @@ public final class PublishHandler implements HttpHandler
         });
     }
 
-    private void onBody(final HttpServerExchange exchange, final byte[] body, final byte[] topic, final boolean ndjson)
+    /**
+     * Validates and publishes a body held in the first {@code length} bytes of {@code body}; the array is reused
+     * once this returns, so everything published is copied out of it first.
+     */
+    private void onBody(
+        final HttpServerExchange exchange, final byte[] body, final int length, final byte[] topic,
+        final boolean ndjson)
     {
-        counters.bytes.addAndGet(body.length);
+        counters.bytes.addAndGet(length);
         final PublishParser parser = parsers.get();
-        final boolean valid = topic != null ? parser.parseSingle(body, body.length) :
-            ndjson ? parser.parseNdjson(body, body.length) : parser.parseBatch(body, body.length);
+        final boolean valid = topic != null ? parser.parseSingle(body, length) :
+            ndjson ? parser.parseNdjson(body, length) : parser.parseBatch(body, length);
         if (!valid)
         {
             counters.invalid.incrementAndGet();
@@ -176,7 +183,7 @@ public final class PublishHandler implements HttpHandler
         }
 
         final int n = parser.count;
-        if (!authorized(exchange, parser, body, topic) || !admitted(exchange, n, body.length))
+        if (!authorized(exchange, parser, body, topic) || !admitted(exchange, n, length))
         {
             return;
         }
