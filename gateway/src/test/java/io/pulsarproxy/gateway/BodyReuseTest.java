@@ -2,8 +2,11 @@ package io.pulsarproxy.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -71,6 +74,31 @@ class BodyReuseTest
             assertPayloads(subscriber.nextMessages(400), "prime-", 400);
             assertPayloads(subscriber.nextMessages(100), "b-", 100);
             assertPayloads(subscriber.nextMessages(100), "a-", 100);
+        }
+    }
+
+    /**
+     * Over TLS a large body arrives in many records, so its read stops and resumes many times; the array must hold
+     * it whole, and then serve the next, shorter body.
+     */
+    @Test
+    void shouldReadALargeBodyOverTlsAcrossManyReadsAndThenAShortOne(@TempDir final Path dir) throws Exception
+    {
+        final Path keystore = FaultTest.keystore(dir);
+        try (TestGateway gw = TestGateway.start(FaultTest.trusting(keystore),
+            GatewayConfiguration.TLS_KEYSTORE_PROP_NAME, keystore.toString(),
+            GatewayConfiguration.TLS_PASSWORD_PROP_NAME, "changeit",
+            GatewayConfiguration.IO_THREADS_PROP_NAME, "1");
+            WsClient subscriber = gw.subscribe("reuse"))
+        {
+            final String large = batch("reuse", "tls-" + "x".repeat(200) + "-", 2_000);
+            final HttpResponse<String> first = gw.post("/v1/publish", JSON, large);
+            assertEquals(202, first.statusCode(), first.body());
+            final HttpResponse<String> second = gw.post("/v1/publish", JSON, batch("reuse", "after-", 3));
+            assertEquals(202, second.statusCode(), second.body());
+
+            assertPayloads(subscriber.nextMessages(2_000), "tls-" + "x".repeat(200) + "-", 2_000);
+            assertPayloads(subscriber.nextMessages(3), "after-", 3);
         }
     }
 
