@@ -98,7 +98,7 @@ final class SseCodec implements FrameCodec
     public void gap(final JsonWriter w, final TopicState topic, final long from, final long to, final String reason)
     {
         w.raw("event: gap\ndata: ");
-        WebSocketCodec.INSTANCE.gap(w, topic, from, to, reason);
+        WebSocketCodec.writeGap(w, topic, from, to, reason);
         w.raw("\n\n");
     }
 

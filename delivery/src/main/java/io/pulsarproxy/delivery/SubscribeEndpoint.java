@@ -46,6 +46,8 @@ public final class SubscribeEndpoint
     private final Set<WebSocketSubscriber> sessions = ConcurrentHashMap.newKeySet();
     private final Map<Executor, IoThreadFlusher> flushers = IoThreadFlusher.newRegistry();
     private final HttpHandler handshake;
+    /** Encodes for every connection of this endpoint; used by the deliver thread only. */
+    private final WebSocketCodec codec = new WebSocketCodec();
 
     /**
      * Creates the endpoint.
@@ -126,7 +128,7 @@ public final class SubscribeEndpoint
         }
         counters.connectionsOpened.incrementAndGet();
         final WebSocketSubscriber subscriber = new WebSocketSubscriber(connection, config, counters,
-            IoThreadFlusher.of(flushers, connection.ioThread(), config.maxConnections()));
+            IoThreadFlusher.of(flushers, connection.ioThread(), config.maxConnections()), codec);
         sessions.add(subscriber);
         final SubscriptionGrant attached = exchange.getAttachment(SubscriptionGrant.ATTACHMENT);
         final SubscriptionGrant grant = attached == null ? SubscriptionGrant.OPEN : attached;

@@ -30,9 +30,10 @@ final class WebSocketSubscriber extends QueuedSubscriber
         final WebSocketConnection connection,
         final DeliveryConfig config,
         final DeliveryCounters counters,
-        final IoThreadFlusher flusher)
+        final IoThreadFlusher flusher,
+        final WebSocketCodec codec)
     {
-        super(WebSocketCodec.INSTANCE, config, counters, flusher);
+        super(codec, config, counters, flusher);
         this.connection = connection;
     }
 

@@ -56,7 +56,7 @@ class OutboundTest
     @Test
     void shouldBatchMessagesIntoOneJsonArrayDataFrameUntilTaken()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 1 << 16, SlowConsumerPolicy.DROP);
         final String object = "{\"x\": [1, 2],  \"y\":\"caf\u00e9\"}";
         assertTrue(outbound.isIdle());
         assertFalse(outbound.beginSend(), "nothing queued");
@@ -99,8 +99,8 @@ class OutboundTest
         final String payload = "\"" + "x".repeat(80) + "\"";
         // Two buffers of 512 bytes (the first size) in all, while each queue alone could hold 64 KiB.
         final OutboundBudget budget = new OutboundBudget(1024);
-        final Outbound first = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP, budget);
-        final Outbound second = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP, budget);
+        final Outbound first = new Outbound(new WebSocketCodec(), 1 << 16, SlowConsumerPolicy.DROP, budget);
+        final Outbound second = new Outbound(new WebSocketCodec(), 1 << 16, SlowConsumerPolicy.DROP, budget);
 
         assertEquals(Outbound.QUEUED, append(first, a, 1, payload));
         assertEquals(512, first.memoryBytes());
@@ -145,8 +145,8 @@ class OutboundTest
     {
         final String payload = "\"" + "y".repeat(80) + "\"";
         final OutboundBudget budget = new OutboundBudget(1024);
-        final Outbound filler = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP, budget);
-        final Outbound strict = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DISCONNECT, budget);
+        final Outbound filler = new Outbound(new WebSocketCodec(), 1 << 16, SlowConsumerPolicy.DROP, budget);
+        final Outbound strict = new Outbound(new WebSocketCodec(), 1 << 16, SlowConsumerPolicy.DISCONNECT, budget);
 
         assertEquals(Outbound.QUEUED, append(filler, a, 1, payload));
         assertTrue(filler.beginSend());
@@ -165,7 +165,7 @@ class OutboundTest
     @Test
     void shouldSplitDataFramesAtControlFramesAndKeepOrder()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 1 << 16, SlowConsumerPolicy.DROP);
 
         assertEquals(Outbound.QUEUED, outbound.appendControl(control("subscribed", "a")));
         append(outbound, a, 1, "1");
@@ -193,7 +193,7 @@ class OutboundTest
         {
             bound += utf8(element("a", seq, "\"abc\"")).length;
         }
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, bound, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), bound, SlowConsumerPolicy.DROP);
 
         for (int seq = 1; seq <= count; seq++)
         {
@@ -212,7 +212,7 @@ class OutboundTest
         }
         assertEquals(List.of("data[a#6,a#7,a#8]"), describe(takeFrames(outbound)));
 
-        final Outbound exact = new Outbound(WebSocketCodec.INSTANCE, bound, SlowConsumerPolicy.DROP);
+        final Outbound exact = new Outbound(new WebSocketCodec(), bound, SlowConsumerPolicy.DROP);
         for (int seq = 1; seq <= count; seq++)
         {
             assertEquals(Outbound.QUEUED, append(exact, a, seq, "\"abc\""), "message " + seq);
@@ -230,7 +230,7 @@ class OutboundTest
             fits += utf8(element("a", seq, "\"abc\"")).length;
         }
         final int bound = fits - 1;
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, bound, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), bound, SlowConsumerPolicy.DROP);
         for (int seq = 1; seq < count; seq++)
         {
             assertEquals(Outbound.QUEUED, append(outbound, a, seq, "\"abc\""), "message " + seq);
@@ -247,7 +247,7 @@ class OutboundTest
     void shouldNeverExceedBoundCountingQueuedAndInFlightBytes()
     {
         final int bound = 2000;
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, bound, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), bound, SlowConsumerPolicy.DROP);
         final Random random = new Random(20240611L);
         final TopicState[] topics = {a, b};
         final long[] lastSeq = new long[topics.length];
@@ -316,7 +316,7 @@ class OutboundTest
     @Test
     void shouldDiscardUndeliveredMessagesKeepControlFramesAndNameExactGapsUnderDrop()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 1000, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 1000, SlowConsumerPolicy.DROP);
         append(outbound, a, 1, "\"first\"");
         outbound.take();
         outbound.completeSend();
@@ -355,7 +355,7 @@ class OutboundTest
     @Test
     void shouldKeepOnlyNewestMessageOfEachLatestTopicAndGapTheRest()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 1200, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 1200, SlowConsumerPolicy.DROP);
         outbound.policy(a, SlowConsumerPolicy.LATEST);
         outbound.policy(b, SlowConsumerPolicy.LATEST);
         final TopicState[] topics = {a, b, c};
@@ -397,7 +397,7 @@ class OutboundTest
     @Test
     void shouldKeepNewestOfLatestTopicWhenOtherTopicOverflows()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 700, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 700, SlowConsumerPolicy.DROP);
         outbound.policy(a, SlowConsumerPolicy.LATEST);
         outbound.policy(b, SlowConsumerPolicy.LATEST);
         long seq = 0;
@@ -418,7 +418,7 @@ class OutboundTest
     @Test
     void shouldReturnOverflowAndKeepQueueUnderDisconnect()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 600, SlowConsumerPolicy.DISCONNECT);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 600, SlowConsumerPolicy.DISCONNECT);
         long seq = 0;
         int result = Outbound.QUEUED;
         while (result == Outbound.QUEUED)
@@ -443,7 +443,7 @@ class OutboundTest
     @Test
     void shouldReturnOverflowWhenQueuedTopicHasDisconnectPolicyWhateverTheDefault()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 600, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 600, SlowConsumerPolicy.DROP);
         outbound.policy(b, SlowConsumerPolicy.DISCONNECT);
         assertEquals(Outbound.QUEUED, append(outbound, b, 1, "1"));
         long seq = 0;
@@ -455,7 +455,7 @@ class OutboundTest
 
         assertEquals(Outbound.OVERFLOW, result, "a queued message of a disconnect topic cannot be dropped");
 
-        final Outbound dropping = new Outbound(WebSocketCodec.INSTANCE, 600, SlowConsumerPolicy.DROP);
+        final Outbound dropping = new Outbound(new WebSocketCodec(), 600, SlowConsumerPolicy.DROP);
         dropping.policy(b, SlowConsumerPolicy.DISCONNECT);
         long dropSeq = 0;
         result = Outbound.QUEUED;
@@ -469,7 +469,7 @@ class OutboundTest
     @Test
     void shouldApplyPolicyOfMatchingPatternSubscription()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 600, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 600, SlowConsumerPolicy.DROP);
         outbound.policy(new TopicPattern(ascii("slow.*"), 0, 6), SlowConsumerPolicy.DISCONNECT);
         long seq = 0;
         int result = Outbound.QUEUED;
@@ -484,7 +484,7 @@ class OutboundTest
     @Test
     void shouldReportMessageThatDoesNotFitBesideInFlightBytesInGap()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 1000, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 1000, SlowConsumerPolicy.DROP);
         for (int seq = 1; seq <= 3; seq++)
         {
             append(outbound, a, seq, "\"" + "f".repeat(40) + "\"");
@@ -515,7 +515,7 @@ class OutboundTest
     @Test
     void shouldTakeMoreAfterCompleteSend()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 1 << 16, SlowConsumerPolicy.DROP);
         append(outbound, a, 1, "1");
         assertTrue(outbound.beginSend());
         assertEquals(List.of("data[a#1]"), describe(takeFrames(outbound)));
@@ -538,7 +538,7 @@ class OutboundTest
     @Test
     void shouldRefuseEveryAppendOnceClosed()
     {
-        final Outbound outbound = new Outbound(WebSocketCodec.INSTANCE, 1 << 16, SlowConsumerPolicy.DROP);
+        final Outbound outbound = new Outbound(new WebSocketCodec(), 1 << 16, SlowConsumerPolicy.DROP);
         append(outbound, a, 1, "1");
         assertTrue(outbound.beginSend());
         outbound.take();
@@ -710,10 +710,74 @@ class OutboundTest
         }
     }
 
+    /**
+     * A fan-out appends one message to each recipient in turn, and the queues of an endpoint share its codec, which
+     * encodes the message once for all of them. Each queue must get exactly that message, and a next message its
+     * own topic, seq, time and payload whichever of them changed: a ring slot is reused for later messages, a
+     * message object outgrows the codec's first buffer, and a replay comes from another array.
+     */
+    @Test
+    void shouldGiveEveryRecipientOfAFanOutTheMessageAndEachNextMessageItsOwnEncoding()
+    {
+        final WebSocketCodec codec = new WebSocketCodec();
+        final Outbound first = new Outbound(codec, 1 << 16, SlowConsumerPolicy.DROP);
+        final Outbound second = new Outbound(codec, 1 << 16, SlowConsumerPolicy.DROP);
+        final byte[] slot = utf8("<<\"one\">>");
+        final int length = slot.length - 4;
+
+        assertEquals(Outbound.QUEUED, first.appendMessage(a, 1, TS + 1, slot, 2, length));
+        assertEquals(Outbound.QUEUED, second.appendMessage(a, 1, TS + 1, slot, 2, length));
+        // The slot now holds a later message of the same length; then each time one of the six things that name a
+        // message differs from the message before, and only that one.
+        System.arraycopy(utf8("\"two\""), 0, slot, 2, length);
+        assertEquals(Outbound.QUEUED, first.appendMessage(a, 2, TS + 2, slot, 2, length));
+        assertEquals(Outbound.QUEUED, first.appendMessage(a, 3, TS + 2, slot, 2, length));
+        assertEquals(Outbound.QUEUED, first.appendMessage(a, 3, TS + 5, slot, 2, length));
+        assertEquals(Outbound.QUEUED, first.appendMessage(b, 3, TS + 5, slot, 2, length));
+        // Another array with the same topic, seq and time: in the gateway a replay from history carries the same
+        // bytes as the message did live, but the codec does not count on it.
+        final byte[] other = utf8("<<\"hi!\">>");
+        assertEquals(Outbound.QUEUED, first.appendMessage(b, 3, TS + 5, other, 2, length));
+        final byte[] digits = utf8("<<12345>>");
+        assertEquals(Outbound.QUEUED, first.appendMessage(b, 3, TS + 5, digits, 2, 5));
+        assertEquals(Outbound.QUEUED, first.appendMessage(b, 3, TS + 5, digits, 2, 4));
+        assertEquals(Outbound.QUEUED, first.appendMessage(b, 3, TS + 5, digits, 3, 4));
+        // Larger than the codec's first buffer, to both.
+        final String large = "\"" + "L".repeat(1000) + "\"";
+        final byte[] largeBytes = utf8(large);
+        assertEquals(Outbound.QUEUED, first.appendMessage(a, 4, TS + 4, largeBytes, 0, largeBytes.length));
+        assertEquals(Outbound.QUEUED, second.appendMessage(a, 4, TS + 4, largeBytes, 0, largeBytes.length));
+
+        assertTrue(first.beginSend());
+        assertEquals(List.of("[" + element("a", 1, TS + 1, "\"one\"") + "," + element("a", 2, TS + 2, "\"two\"") +
+            "," + element("a", 3, TS + 2, "\"two\"") + "," + element("a", 3, TS + 5, "\"two\"") + "," +
+            element("b", 3, TS + 5, "\"two\"") + "," + element("b", 3, TS + 5, "\"hi!\"") + "," +
+            element("b", 3, TS + 5, "12345") + "," + element("b", 3, TS + 5, "1234") + "," +
+            element("b", 3, TS + 5, "2345") + "," + element("a", 4, TS + 4, large) + "]"), texts(takeFrames(first)));
+        assertTrue(second.beginSend());
+        assertEquals(List.of("[" + element("a", 1, TS + 1, "\"one\"") + "," + element("a", 4, TS + 4, large) + "]"),
+            texts(takeFrames(second)));
+    }
+
+    private static List<String> texts(final List<Frame> frames)
+    {
+        final List<String> texts = new ArrayList<>();
+        for (final Frame frame : frames)
+        {
+            texts.add(frame.text());
+        }
+        return texts;
+    }
+
     private static int append(final Outbound outbound, final TopicState topic, final long seq, final String payload)
     {
         final byte[] bytes = utf8("<<" + payload + ">>");
         return outbound.appendMessage(topic, seq, TS + seq, bytes, 2, bytes.length - 4);
+    }
+
+    private static String element(final String topic, final long seq, final long ts, final String payload)
+    {
+        return "{\"topic\":\"" + topic + "\",\"seq\":" + seq + ",\"ts\":" + ts + ",\"payload\":" + payload + "}";
     }
 
     private static String element(final String topic, final long seq, final String payload)

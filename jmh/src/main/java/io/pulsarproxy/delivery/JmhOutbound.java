@@ -18,7 +18,7 @@ public final class JmhOutbound
      */
     public JmhOutbound()
     {
-        this.outbound = new Outbound(WebSocketCodec.INSTANCE, 4 * 1024 * 1024, SlowConsumerPolicy.DROP);
+        this.outbound = new Outbound(new WebSocketCodec(), 4 * 1024 * 1024, SlowConsumerPolicy.DROP);
     }
 
     /**
