@@ -10,20 +10,20 @@ import io.pulsarproxy.pipeline.TopicState;
  */
 public final class JmhFanOut
 {
-    private final Outbound[] outbounds;
+    private final JmhOutbound[] outbounds;
 
     /**
-     * Creates the queues, bounded like the gateway's default ({@code proxy.outbound.max.bytes=4m}, drop policy).
+     * Creates the queues, each like {@link JmhOutbound}'s, sharing one codec.
      *
      * @param subscribers how many queues.
      */
     public JmhFanOut(final int subscribers)
     {
         final WebSocketCodec codec = new WebSocketCodec();
-        outbounds = new Outbound[subscribers];
+        outbounds = new JmhOutbound[subscribers];
         for (int i = 0; i < subscribers; i++)
         {
-            outbounds[i] = new Outbound(codec, 4 * 1024 * 1024, SlowConsumerPolicy.DROP);
+            outbounds[i] = new JmhOutbound(codec);
         }
     }
 
@@ -43,9 +43,9 @@ public final class JmhFanOut
         final int length)
     {
         int result = 0;
-        for (final Outbound outbound : outbounds)
+        for (final JmhOutbound outbound : outbounds)
         {
-            result += outbound.appendMessage(topic, seq, micros, payload, offset, length);
+            result += outbound.append(topic, seq, micros, payload, offset, length);
         }
         return result;
     }
@@ -58,13 +58,9 @@ public final class JmhFanOut
     public int drain()
     {
         int taken = 0;
-        for (final Outbound outbound : outbounds)
+        for (final JmhOutbound outbound : outbounds)
         {
-            if (outbound.beginSend())
-            {
-                taken += outbound.take();
-                outbound.completeSend();
-            }
+            taken += outbound.drain();
         }
         return taken;
     }

@@ -18,7 +18,18 @@ public final class JmhOutbound
      */
     public JmhOutbound()
     {
-        this.outbound = new Outbound(new WebSocketCodec(), 4 * 1024 * 1024, SlowConsumerPolicy.DROP);
+        this(new WebSocketCodec());
+    }
+
+    /**
+     * Creates a queue as {@link #JmhOutbound()} does, encoding with a codec it may share with other queues of the
+     * same endpoint.
+     *
+     * @param codec the endpoint's codec.
+     */
+    JmhOutbound(final WebSocketCodec codec)
+    {
+        this.outbound = new Outbound(codec, 4 * 1024 * 1024, SlowConsumerPolicy.DROP);
     }
 
     /**
