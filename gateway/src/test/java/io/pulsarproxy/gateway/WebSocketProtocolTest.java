@@ -377,6 +377,71 @@ class WebSocketProtocolTest
         }
     }
 
+    @Test
+    void shouldDeliverEveryMessageInOrderWhenOneIoThreadReadsBetweenItsWrites() throws Exception
+    {
+        // One IO thread reads four publishers' requests and writes all 40 connections. Under back-to-back publishing
+        // its flusher writes one connection per turn and selects in between, so requests are read while frames still
+        // wait and their messages join them. Every subscriber must still get every seq once, in order, and each
+        // publisher's messages in the order it sent them.
+        final int subscribers = 40;
+        final int publishers = 4;
+        final int perPublisher = 150;
+        final java.util.List<RawWebSocket> sockets = new java.util.ArrayList<>();
+        final ExecutorService pool = Executors.newFixedThreadPool(publishers);
+        try (TestGateway gw = TestGateway.start(GatewayConfiguration.IO_THREADS_PROP_NAME, "1"))
+        {
+            for (int i = 0; i < subscribers; i++)
+            {
+                final RawWebSocket ws = open(gw, "topic=turns");
+                sockets.add(ws);
+                assertEquals("subscribed", TestGateway.json(ws.nextText()).path("type").asText());
+            }
+            final java.util.List<Future<?>> sent = new java.util.ArrayList<>();
+            for (int p = 0; p < publishers; p++)
+            {
+                final int publisher = p;
+                sent.add(pool.submit(() ->
+                {
+                    for (int i = 0; i < perPublisher; i++)
+                    {
+                        assertEquals(202,
+                            gw.publish("turns", "{\"p\":" + publisher + ",\"i\":" + i + "}").statusCode());
+                    }
+                    return null;
+                }));
+            }
+            for (final Future<?> f : sent)
+            {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            for (final RawWebSocket ws : sockets)
+            {
+                final int[] next = new int[publishers];
+                long expectedSeq = 1;
+                while (expectedSeq <= (long)publishers * perPublisher)
+                {
+                    for (final JsonNode message : TestGateway.json(ws.nextText()))
+                    {
+                        assertEquals(expectedSeq, message.path("seq").asLong());
+                        final int publisher = message.path("payload").path("p").asInt();
+                        assertEquals(next[publisher], message.path("payload").path("i").asInt());
+                        next[publisher]++;
+                        expectedSeq++;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            pool.shutdownNow();
+            for (final RawWebSocket ws : sockets)
+            {
+                ws.close();
+            }
+        }
+    }
+
     /**
      * Publishes {@link #SLOW_MESSAGES} large messages while the socket, with a small receive buffer, reads slowly:
      * the gateway's writes are partial again and again; every message must arrive whole, once, in order.

@@ -24,8 +24,11 @@ import java.util.Map;
  * answers a fixed 202; {@code POST /v1/publish} answers a fixed 202 without parsing; {@code GET /v1/subscribe?topic=}
  * upgrades to WebSocket and sends a {@code subscribed} frame; {@code GET /readyz} answers 200.
  * <p>
- * Replies go out before the fan-out, and each loop iteration writes at most 64 pending frames, so messages that reach
- * a subscriber before its frame is written share that frame, as in the gateway.
+ * Replies go out before the fan-out, and each loop iteration writes one pending frame, then selects again: a
+ * publisher's next request is read between any two frame writes, and messages that reach a subscriber before its
+ * frame is written share that frame, as in the gateway under load. (It used to write up to 64 frames per iteration:
+ * each frame then carried one message of a sequential publisher, and the broadcast ceiling was a quarter of what the
+ * same client receives now; see BENCHMARKS.md.)
  * Run as its own process: {@code java -cp benchmarks.jar io.pulsarproxy.jmh.scenario.NullServer PORT}; it stops
  * when the process that started it is gone, and after four hours at most.
  * <p>
@@ -39,7 +42,8 @@ public final class NullServer
         "Content-Length: 18\r\n\r\n{\"status\":\"ready\"}");
     private static final byte[] NOT_FOUND = ascii("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
     private static final byte[] CLOSE = {(byte)0x88, 0x02, 0x03, (byte)0xE8};
-    private static final int FLUSH_BUDGET = 64;
+    /** Frames written per loop iteration: one, so the selector runs between any two writes. */
+    private static final int FLUSH_BUDGET = 1;
     private static final long MAX_LIFETIME_NANOS = 4L * 3600 * 1_000_000_000L;
     private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -120,8 +124,8 @@ public final class NullServer
                     read(c);
                 }
             }
-            // Replies first, then at most FLUSH_BUDGET frames: like the gateway, the server does not make the
-            // publisher wait for the fan-out, and messages that arrive meanwhile join the frames still pending.
+            // Replies first, then FLUSH_BUDGET frames: like the gateway, the server does not make the publisher wait
+            // for the fan-out, and messages that arrive meanwhile join the frames still pending.
             for (final NullConn c : replies)
             {
                 c.queue(ACCEPTED);
