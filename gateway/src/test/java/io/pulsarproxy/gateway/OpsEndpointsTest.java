@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -85,6 +89,41 @@ class OpsEndpointsTest
                 assertEquals(expectedBeta, TestGateway.json(one.body()));
                 assertEquals(expectedGamma, TestGateway.json(gw.get("/v1/topics/gamma.one").body()));
             }
+        }
+    }
+
+    /**
+     * The stages answer in the topic table's order and the listing is sorted where it is rendered: many topics,
+     * created in a shuffled order, come back sorted by name.
+     */
+    @Test
+    void shouldListManyTopicsInNameOrderWhateverOrderTheyWereCreatedIn() throws Exception
+    {
+        final List<String> names = new ArrayList<>();
+        for (int i = 0; i < 300; i++)
+        {
+            names.add("t" + i + (i % 3 == 0 ? ".x" : ""));
+        }
+        final List<String> created = new ArrayList<>(names);
+        Collections.shuffle(created, new Random(42));
+        final StringBuilder batch = new StringBuilder("[");
+        for (final String name : created)
+        {
+            batch.append(batch.length() > 1 ? "," : "")
+                .append("{\"topic\":\"").append(name).append("\",\"payload\":1}");
+        }
+        try (TestGateway gw = TestGateway.start())
+        {
+            final HttpResponse<String> published =
+                gw.post("/v1/publish", "application/json", batch.append("]").toString());
+            assertEquals(202, published.statusCode(), published.body());
+
+            final HttpResponse<String> list = gw.get("/v1/topics");
+            assertEquals(200, list.statusCode(), list.body());
+            final List<String> listed = new ArrayList<>();
+            TestGateway.json(list.body()).path("topics").forEach(t -> listed.add(t.path("topic").asText()));
+            Collections.sort(names);
+            assertEquals(names, listed);
         }
     }
 

@@ -2,7 +2,6 @@ package io.pulsarproxy.pipeline;
 
 import com.lmax.disruptor.EventHandler;
 
-import java.util.Comparator;
 
 /**
  * Last stage: appends each message to its topic's history, hands it to every recipient's outbound buffer, and at
@@ -389,7 +388,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
                 routed.subscribers(), history.firstSeq(), history.lastSeq(), history.retainedBytes()));
         }
         query.found.clear();
-        query.answer.sort(Comparator.comparing(TopicQuery.TopicStats::name));
+        // Not sorted here: sorting 10,000 names took about 10 ms, and every publish waits while the stages run.
         if (answeredCount == answered.length)
         {
             answered = java.util.Arrays.copyOf(answered, answeredCount * 2);

@@ -1,6 +1,7 @@
 package io.pulsarproxy.pipeline;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -9,13 +10,17 @@ import java.util.List;
  * It travels the ring like any event: route fills each topic's seq and subscriber count, deliver fills its history
  * range and then calls {@link #onAnswered(List)}. Nothing outside the stages ever reads the topic table directly.
  * <p>
- * <b>Note:</b> {@link #onAnswered(List)} runs on the deliver thread; hand the answer to your own thread.
+ * <b>Note:</b> {@link #onAnswered(List)} runs on the deliver thread, and every publish waits while it does: hand the
+ * answer to your own thread, and sort or render it there.
  */
 public abstract class TopicQuery
 {
+    /** Orders topic statistics by name, the order operators read them in. */
+    public static final Comparator<TopicStats> BY_NAME = Comparator.comparing(TopicStats::name);
+
     private final byte[] topicBytes;
-    final List<TopicStats> answer = new ArrayList<>();
-    final List<TopicState> found = new ArrayList<>();
+    final ArrayList<TopicStats> answer = new ArrayList<>();
+    final ArrayList<TopicState> found = new ArrayList<>();
 
     /**
      * A query for one topic, or for all topics when {@code topicBytes} is null.
@@ -40,7 +45,7 @@ public abstract class TopicQuery
     /**
      * Receives the answer; an empty list for one topic means it does not exist.
      *
-     * @param topics statistics, sorted by name for all topics.
+     * @param topics statistics, in no particular order ({@link #BY_NAME} sorts them).
      */
     protected abstract void onAnswered(List<TopicStats> topics);
 

@@ -1,6 +1,7 @@
 package io.pulsarproxy.pipeline;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,9 @@ final class RecordingQuery extends TopicQuery
     @Override
     protected void onAnswered(final List<TopicStats> topics)
     {
-        answer = List.copyOf(topics);
+        final List<TopicStats> sorted = new ArrayList<>(topics);
+        sorted.sort(BY_NAME);
+        answer = List.copyOf(sorted);
         answered.countDown();
     }
 

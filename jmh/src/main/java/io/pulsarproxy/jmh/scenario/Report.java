@@ -31,6 +31,37 @@ final class Report
     {
     }
 
+    /** The idle subscribers held and the endpoints polled while the scenarios ran, if any. */
+    private static String watched(final Map<String, Object> run)
+    {
+        final StringBuilder md = new StringBuilder();
+        for (final Map.Entry<String, Object> e : run.entrySet())
+        {
+            if (e.getKey().endsWith("_idle_subscribers"))
+            {
+                md.append(md.length() == 0 ? "" : "; ").append(e.getKey().replace("_idle_subscribers", ""))
+                    .append(" held ").append(e.getValue()).append(" idle subscribers, each on its own topic");
+            }
+        }
+        for (final Map.Entry<String, Object> e : run.entrySet())
+        {
+            if (e.getKey().endsWith("_polled") && e.getValue() instanceof Map<?, ?> paths)
+            {
+                md.append(md.length() == 0 ? "" : "; ").append(e.getKey().replace("_polled", ""))
+                    .append(" was polled every ").append(run.get("poll_interval_ms")).append(" ms:");
+                for (final Map.Entry<?, ?> p : paths.entrySet())
+                {
+                    final Map<?, ?> v = (Map<?, ?>)p.getValue();
+                    md.append(" `").append(p.getKey()).append("` ").append(v.get("ok")).append(" x 200, ")
+                        .append(v.get("not_ok")).append(" other, avg ").append(v.get("avg_ms")).append(" ms, max ")
+                        .append(v.get("max_ms")).append(" ms;");
+                }
+                md.setLength(md.length() - 1);
+            }
+        }
+        return md.length() == 0 ? "" : md.append(".\n\n").toString();
+    }
+
     static String markdown(final List<ScenarioResult> results, final Map<String, Object> run)
     {
         final StringBuilder md = new StringBuilder(8192);
@@ -42,6 +73,7 @@ final class Report
                 run.get("settle_after_warmup_s") + " s to go quiet" +
                 (Boolean.TRUE.equals(run.get("settled_after_warmup")) ? "" : " (they did not, in 60 s)") : "")
             .append(warmups(run)).append("\n\n");
+        md.append(watched(run));
         for (final String target : List.of("gateway", "ceiling", "nchan"))
         {
             final List<ScenarioResult> rows = results.stream().filter(r -> r.target.equals(target)).toList();

@@ -32,6 +32,9 @@ import java.util.Locale;
  * @param clusterAof   whether the started redis-server appends to a file (fsync every second) instead of keeping
  *                     nothing on disk.
  * @param rate         messages per second of the e2e-paced publisher.
+ * @param idle         idle subscribers, each on a topic of its own, every target holds while the scenarios run.
+ * @param poll         gateway paths GET-polled while the scenarios run (a scraper, a dashboard); empty for none.
+ * @param pollIntervalMs time between two rounds of {@code poll}.
  */
 public record RunnerOptions(
     String url,
@@ -55,7 +58,10 @@ public record RunnerOptions(
     String redisUri,
     Path redisServer,
     boolean clusterAof,
-    int rate)
+    int rate,
+    int idle,
+    List<String> poll,
+    long pollIntervalMs)
 {
     /** Every scenario, in the order they run. */
     public static final List<String> SCENARIOS = List.of("single", "bulk", "concurrent", "ws-subscribe", "e2e",
@@ -87,7 +93,12 @@ public record RunnerOptions(
         "  --redis-server PATH  cluster: the redis-server to start (default: redis-server on the PATH)",
         "  --rate N             e2e-paced: messages per second of its publisher (default 2000)",
         "  --cluster-aof        cluster: start redis-server with --appendonly yes --appendfsync everysec",
-        "                       (default --save \"\" --appendonly no: nothing on disk)");
+        "                       (default --save \"\" --appendonly no: nothing on disk)",
+        "  --idle N             every target holds N idle subscribers, each on its own topic, from after the warm-up",
+        "                       to the end (raise the gateway's proxy.max.connections for hold-10k)",
+        "  --poll /a,/b         GET these gateway paths every --poll-interval while the scenarios run, as a",
+        "                       scraper or the web console would (e.g. /metrics,/v1/stats,/v1/topics)",
+        "  --poll-interval 1s   time between two rounds of --poll (default 1s)");
 
     /**
      * Parses the command line.
@@ -120,6 +131,9 @@ public record RunnerOptions(
         Path redisServer = null;
         boolean aof = false;
         int rate = 2000;
+        int idle = 0;
+        List<String> poll = List.of();
+        long pollInterval = 1_000;
         for (int i = 0; i < args.length; i++)
         {
             final String a = args[i];
@@ -147,6 +161,9 @@ public record RunnerOptions(
                 case "--redis-server" -> redisServer = Path.of(value(args, ++i, a));
                 case "--cluster-aof" -> aof = true;
                 case "--rate" -> rate = Integer.parseInt(value(args, ++i, a));
+                case "--idle" -> idle = Integer.parseInt(value(args, ++i, a));
+                case "--poll" -> poll = List.of(value(args, ++i, a).split(","));
+                case "--poll-interval" -> pollInterval = millis(value(args, ++i, a));
                 case "--help", "-h" -> throw new IllegalArgumentException(USAGE);
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
@@ -159,14 +176,21 @@ public record RunnerOptions(
             }
         }
         if (scale < 1 || wsThreads < 1 || window < 1 || pad < 0 || duration < 1000 || interval < 500 || rate < 1 ||
-            rate > 1_000_000)
+            rate > 1_000_000 || idle < 0 || idle > 15_000 || pollInterval < 10)
         {
-            throw new IllegalArgumentException(
-                "scale, ws-threads, window >= 1; duration >= 1s; interval >= 0.5s; rate 1 to 1,000,000");
+            throw new IllegalArgumentException("scale, ws-threads, window >= 1; duration >= 1s; interval >= 0.5s; " +
+                "rate 1 to 1,000,000; idle 0 to 15,000 (the open-files cap); poll-interval >= 10ms");
+        }
+        for (final String path : poll)
+        {
+            if (!path.startsWith("/"))
+            {
+                throw new IllegalArgumentException("--poll takes paths such as /metrics, not " + path);
+            }
         }
         return new RunnerOptions(url, scale, List.copyOf(only), duration, interval, warmup, out, nchan, ceiling, jar,
             jvm.isEmpty() || jvm.get(0).isEmpty() ? List.of() : List.copyOf(jvm), script, wsThreads, window, pad, logs,
-            quiet, Math.max(0, Math.min(5, retries)), redisUri, redisServer, aof, rate);
+            quiet, Math.max(0, Math.min(5, retries)), redisUri, redisServer, aof, rate, idle, poll, pollInterval);
     }
 
     /**

@@ -134,6 +134,19 @@ public final class ScenarioRunner
             run.put("settled_after_warmup", Quiet.settle(started(targets), WARMUP_SETTLE_MILLIS));
             run.put("settle_after_warmup_s", Math.round((System.nanoTime() - settling) / 1e8) / 10.0);
         }
+        final List<WsClients> idle = holdIdle(o, targets, run);
+        final List<Poller> pollers = new ArrayList<>();
+        if (!o.poll().isEmpty())
+        {
+            for (final Target t : targets)
+            {
+                if (t.kind() == Target.Kind.GATEWAY)
+                {
+                    pollers.add(new Poller(t, o.poll(), o.pollIntervalMs()));
+                }
+            }
+            run.put("poll_interval_ms", o.pollIntervalMs());
+        }
         final List<ScenarioResult> results = new ArrayList<>();
         for (final String name : RunnerOptions.SCENARIOS)
         {
@@ -151,6 +164,15 @@ public final class ScenarioRunner
             {
                 results.addAll(measure(ctx, name, t, targets));
             }
+        }
+        for (final Poller p : pollers)
+        {
+            p.close();
+            run.put(p.label() + "_polled", p.summary());
+        }
+        for (final WsClients ws : idle)
+        {
+            ws.close(0);
         }
         run.put("wall_s", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
         run.put("loadavg_end", loadAverage());
@@ -170,6 +192,31 @@ public final class ScenarioRunner
         Files.writeString(mdFile, md);
         System.err.println("wrote " + o.out() + " and " + mdFile);
         return 0;
+    }
+
+    /**
+     * Opens {@code --idle} subscribers on every target, each on a topic of its own ({@code idle-0}, {@code idle-1},
+     * ...), and leaves them open: the scenarios then run beside connections and topics that carry nothing.
+     */
+    private static List<WsClients> holdIdle(final RunnerOptions o, final List<Target> targets,
+        final Map<String, Object> run) throws IOException
+    {
+        final List<WsClients> held = new ArrayList<>();
+        if (o.idle() == 0)
+        {
+            return held;
+        }
+        for (final Target t : targets)
+        {
+            final WsClients ws = new WsClients(t, t.subscribePath("idle-" + WsClients.CONNECTION_INDEX), o.idle(),
+                o.wsThreads(), o.window());
+            held.add(ws);
+            ws.connect();
+            ws.awaitSubscribed(o.idle(), DeliveryScenarios.SUBSCRIBE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            System.err.printf("%-8s holds %d idle subscribers%n", t.label(), ws.subscribed());
+            run.put(t.label() + "_idle_subscribers", ws.subscribed());
+        }
+        return held;
     }
 
     /**

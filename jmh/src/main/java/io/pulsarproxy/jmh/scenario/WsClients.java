@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A set of WebSocket subscribers on one path, spread over a few selector threads ({@link WsLoop}).
@@ -19,6 +20,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WsClients implements AutoCloseable
 {
+    /** In a path, replaced by each connection's number (0, 1, ...): {@code topic=idle-{i}} gives each its topic. */
+    public static final String CONNECTION_INDEX = "{i}";
+
     private final WsLoop[] loops;
     private final Recorder latency = new Recorder(FrameReader.MAX_LATENCY, 3);
     private final Recorder connectLatency = new Recorder(FrameReader.MAX_LATENCY, 3);
@@ -29,7 +33,8 @@ public final class WsClients implements AutoCloseable
      * Creates the clients; nothing connects until {@link #connect}.
      *
      * @param target      where to connect.
-     * @param path        the subscribe path and query.
+     * @param path        the subscribe path and query; {@link #CONNECTION_INDEX} in it becomes each connection's
+     *                    number.
      * @param connections how many connections.
      * @param threads     selector threads.
      * @param window      handshakes in progress at once, over all threads.
@@ -43,10 +48,11 @@ public final class WsClients implements AutoCloseable
         final int n = Math.max(1, Math.min(threads, connections));
         this.loops = new WsLoop[n];
         final InetSocketAddress address = new InetSocketAddress(target.host(), target.port());
+        final AtomicInteger connectionIndex = new AtomicInteger();
         for (int i = 0; i < n; i++)
         {
             loops[i] = new WsLoop("ws-client-" + i, address, target.hostHeader(), path, target.gatewayFrames(),
-                Math.max(1, window / n), latency, connectLatency);
+                Math.max(1, window / n), latency, connectLatency, connectionIndex);
         }
     }
 

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One selector thread of the WebSocket client: opens connections (at most {@code window} handshakes at once),
@@ -29,6 +30,9 @@ final class WsLoop implements Runnable, FrameReader.Events
 
     private final InetSocketAddress address;
     private final byte[] handshake;
+    /** The request line and headers around {@link WsClients#CONNECTION_INDEX}, when the path has one. */
+    private final String[] perConnection;
+    private final AtomicInteger connectionIndex;
     private final boolean gatewayFrames;
     private final int window;
     private final Recorder latency;
@@ -58,13 +62,18 @@ final class WsLoop implements Runnable, FrameReader.Events
 
     WsLoop(
         final String name, final InetSocketAddress address, final String host, final String path,
-        final boolean gatewayFrames, final int window, final Recorder latency, final Recorder connectLatency)
+        final boolean gatewayFrames, final int window, final Recorder latency, final Recorder connectLatency,
+        final AtomicInteger connectionIndex)
         throws IOException
     {
         this.address = address;
-        this.handshake = ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\n" +
-            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII);
+        final String request = "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\n" +
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        this.handshake = request.getBytes(StandardCharsets.US_ASCII);
+        final int at = request.indexOf(WsClients.CONNECTION_INDEX);
+        this.perConnection = at < 0 ? null :
+            new String[] {request.substring(0, at), request.substring(at + WsClients.CONNECTION_INDEX.length())};
+        this.connectionIndex = connectionIndex;
         this.gatewayFrames = gatewayFrames;
         this.window = Math.max(1, window);
         this.latency = latency;
@@ -225,7 +234,9 @@ final class WsLoop implements Runnable, FrameReader.Events
             {
                 return;
             }
-            final ByteBuffer out = ByteBuffer.wrap(handshake);
+            final ByteBuffer out = ByteBuffer.wrap(perConnection == null ? handshake :
+                (perConnection[0] + connectionIndex.getAndIncrement() + perConnection[1])
+                    .getBytes(StandardCharsets.US_ASCII));
             c.channel.write(out);
             if (out.hasRemaining())
             {
