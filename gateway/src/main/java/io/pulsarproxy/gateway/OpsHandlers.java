@@ -14,6 +14,7 @@ import io.undertow.util.SameThreadExecutor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -120,11 +121,19 @@ final class OpsHandlers
                 }
                 // Every topic: sorting and rendering 10,000 of them (1.2 MB of JSON) took 10-20 ms, during which
                 // an IO thread would write to none of its connections. A worker thread holds up nobody.
-                exchange.getConnection().getWorker().execute(() ->
+                final Runnable render = () ->
                 {
                     topics.sort(TopicQuery.BY_NAME);
                     answer(exchange, null, topics);
-                });
+                };
+                try
+                {
+                    exchange.getConnection().getWorker().execute(render);
+                }
+                catch (final RejectedExecutionException ex)
+                {
+                    exchange.getIoThread().execute(render); // the workers are stopping: answer all the same
+                }
             }
         };
         exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
