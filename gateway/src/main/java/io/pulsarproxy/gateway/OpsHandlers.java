@@ -13,6 +13,7 @@ import io.undertow.util.SameThreadExecutor;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
@@ -123,8 +124,9 @@ final class OpsHandlers
                 // an IO thread would write to none of its connections. A worker thread holds up nobody.
                 final Runnable render = () ->
                 {
-                    topics.sort(TopicQuery.BY_NAME);
-                    answer(exchange, null, topics);
+                    final List<TopicStats> sorted = new ArrayList<>(topics);
+                    sorted.sort(TopicQuery.BY_NAME);
+                    answer(exchange, null, sorted);
                 };
                 try
                 {

@@ -379,15 +379,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
 
     private void onQuery(final TopicQuery query)
     {
-        for (int i = 0; i < query.found.size(); i++)
-        {
-            final TopicState topic = query.found.get(i);
-            final TopicHistory history = topic.history();
-            final TopicQuery.TopicStats routed = query.answer.get(i);
-            query.answer.set(i, new TopicQuery.TopicStats(routed.name(), routed.epoch(), routed.seq(),
-                routed.subscribers(), history.firstSeq(), history.lastSeq(), history.retainedBytes()));
-        }
-        query.found.clear();
+        query.delivered();
         // Not sorted here: sorting 10,000 names took about 10 ms, and every publish waits while the stages run.
         if (answeredCount == answered.length)
         {
@@ -474,7 +466,7 @@ public final class DeliverHandler implements EventHandler<MessageEvent>
             answered[i] = null;
             try
             {
-                query.onAnswered(query.answer);
+                query.onAnswered(query.answer());
             }
             catch (final RuntimeException ex)
             {

@@ -453,23 +453,19 @@ public final class RouteHandler implements EventHandler<MessageEvent>
         if (query.topicBytes() != null)
         {
             final TopicState topic = table.find(event.data, 0, event.topicLength, event.topicHash);
+            query.reserve(1);
             if (topic != null)
             {
-                query.found.add(topic);
-                query.answer.add(new TopicQuery.TopicStats(
-                    topic.name(), topic.epoch(), topic.seq, topic.subscriberCount(), 0, 0, 0));
+                query.routed(topic);
             }
             return;
         }
-        // Sized once: growing two lists of 10,000 entries copied and zeroed their arrays over and over.
-        query.found.ensureCapacity(table.size());
-        query.answer.ensureCapacity(table.size());
-        table.forEach(topic ->
+        final int n = table.size();
+        query.reserve(n);
+        for (int i = 0; i < n; i++)
         {
-            query.found.add(topic);
-            query.answer.add(new TopicQuery.TopicStats(
-                topic.name(), topic.epoch(), topic.seq, topic.subscriberCount(), 0, 0, 0));
-        });
+            query.routed(table.at(i));
+        }
     }
 
     /** One subscriber's pattern, as route indexes it to match new topics. */

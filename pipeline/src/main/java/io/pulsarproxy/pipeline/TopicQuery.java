@@ -1,8 +1,9 @@
 package io.pulsarproxy.pipeline;
 
-import java.util.ArrayList;
+import java.util.AbstractList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * An operator's question about topics, answered consistently by the stages that own the state.
@@ -19,8 +20,17 @@ public abstract class TopicQuery
     public static final Comparator<TopicStats> BY_NAME = Comparator.comparing(TopicStats::name);
 
     private final byte[] topicBytes;
-    final ArrayList<TopicStats> answer = new ArrayList<>();
-    final ArrayList<TopicState> found = new ArrayList<>();
+    // The stages fill plain arrays, one slot per topic, and make no object per topic: listing 100,000 topics holds
+    // up every publish while they run. The records are made by whoever reads the answer, on its own thread.
+    private TopicState[] found;
+    private String[] names;
+    private String[] epochs;
+    private long[] seqs;
+    private int[] subscribers;
+    private long[] historyFirst;
+    private long[] historyLast;
+    private long[] historyBytes;
+    private int count;
 
     /**
      * A query for one topic, or for all topics when {@code topicBytes} is null.
@@ -45,9 +55,71 @@ public abstract class TopicQuery
     /**
      * Receives the answer; an empty list for one topic means it does not exist.
      *
-     * @param topics statistics, in no particular order ({@link #BY_NAME} sorts them).
+     * @param topics statistics, read-only and in no particular order (copy it, then sort with {@link #BY_NAME}); each
+     *               {@link List#get} makes the record, on the caller's thread.
      */
     protected abstract void onAnswered(List<TopicStats> topics);
+
+    /** Route: room for {@code n} topics. */
+    void reserve(final int n)
+    {
+        final int capacity = Math.max(1, n);
+        found = new TopicState[capacity];
+        names = new String[capacity];
+        epochs = new String[capacity];
+        seqs = new long[capacity];
+        subscribers = new int[capacity];
+        historyFirst = new long[capacity];
+        historyLast = new long[capacity];
+        historyBytes = new long[capacity];
+        count = 0;
+    }
+
+    /** Route: a topic's name, epoch, seq and subscriber count, as route owns them now. */
+    void routed(final TopicState topic)
+    {
+        found[count] = topic;
+        names[count] = topic.name();
+        epochs[count] = topic.epoch();
+        seqs[count] = topic.seq;
+        subscribers[count] = topic.subscriberCount();
+        count++;
+    }
+
+    /** Deliver: each topic's history range, as deliver owns it now; then the stages let go of the topics. */
+    void delivered()
+    {
+        for (int i = 0; i < count; i++)
+        {
+            final TopicHistory history = found[i].history();
+            historyFirst[i] = history.firstSeq();
+            historyLast[i] = history.lastSeq();
+            historyBytes[i] = history.retainedBytes();
+            found[i] = null;
+        }
+    }
+
+    /** Deliver: the answer, for {@link #onAnswered}. */
+    List<TopicStats> answer()
+    {
+        final int n = count;
+        return new AbstractList<>()
+        {
+            @Override
+            public TopicStats get(final int i)
+            {
+                Objects.checkIndex(i, n);
+                return new TopicStats(
+                    names[i], epochs[i], seqs[i], subscribers[i], historyFirst[i], historyLast[i], historyBytes[i]);
+            }
+
+            @Override
+            public int size()
+            {
+                return n;
+            }
+        };
+    }
 
     /**
      * A snapshot of one topic.

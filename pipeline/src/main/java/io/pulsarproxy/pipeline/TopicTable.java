@@ -14,6 +14,8 @@ import java.util.function.Consumer;
 final class TopicTable
 {
     private final Long2ObjectHashMap<TopicState> byHash = new Long2ObjectHashMap<>(1024, 0.6f, true);
+    /** Every topic in the order it was created (topics are never removed): a walk over all is an array scan. */
+    private TopicState[] inOrder = new TopicState[1024];
     private final int maxTopics;
     private final int historyCount;
     private final int historyBytes;
@@ -76,18 +78,35 @@ final class TopicTable
         final TopicState created = new TopicState(src, offset, length, hash, epoch, historyCount, historyBytes);
         created.next = byHash.get(hash);
         byHash.put(hash, created);
-        size++;
+        if (size == inOrder.length)
+        {
+            inOrder = java.util.Arrays.copyOf(inOrder, (int)Math.min((long)size * 2, Math.max(maxTopics, 1)));
+        }
+        inOrder[size++] = created;
         return created;
     }
 
+    /**
+     * Every topic, in the order they were created.
+     *
+     * @param action what to do with each.
+     */
     void forEach(final Consumer<TopicState> action)
     {
-        for (final TopicState head : byHash.values())
+        for (int i = 0; i < size; i++)
         {
-            for (TopicState t = head; t != null; t = t.next)
-            {
-                action.accept(t);
-            }
+            action.accept(inOrder[i]);
         }
+    }
+
+    /**
+     * A topic by its place in creation order.
+     *
+     * @param index from 0 to {@link #size()} - 1.
+     * @return the topic.
+     */
+    TopicState at(final int index)
+    {
+        return inOrder[index];
     }
 }
