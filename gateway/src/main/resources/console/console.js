@@ -3,7 +3,7 @@
  *
  * It uses only the gateway's public API, with paths relative to the page so that it also works behind a proxy
  * that mounts the gateway under a prefix:
- *   GET  v1/stats, GET v1/topics            the overview, polled
+ *   GET  v1/stats, GET v1/topics?limit=200  the overview, polled
  *   POST v1/topics/{topic}, POST v1/publish  publishing
  *   WS   v1/subscribe                        one WebSocket for every subscription of the page
  * With a token, HTTP calls send "Authorization: Bearer <token>" and the WebSocket URL carries "?token=<token>"
@@ -544,7 +544,8 @@
     if (polling) { return; }
     polling = true;
     clearTimeout(state.pollTimer);
-    Promise.all([api('v1/stats'), api('v1/topics')]).then(function (answers) {
+    // Only the rows shown: a gateway with 100,000 topics would otherwise send megabytes every poll.
+    Promise.all([api('v1/stats'), api('v1/topics?limit=' + MAX_TOPIC_ROWS)]).then(function (answers) {
       polling = false;
       var stats = answers[0];
       var topics = answers[1];
@@ -560,7 +561,10 @@
       } else {
         setServerStatus('bad', 'gateway answered ' + stats.status);
       }
-      if (topics.ok && topics.body) { updateTopics(topics.body.topics || []); }
+      if (topics.ok && topics.body) {
+        var shown = topics.body.topics || [];
+        updateTopics(shown, typeof topics.body.total === 'number' ? topics.body.total : shown.length);
+      }
       schedulePoll();
     });
   }
@@ -610,7 +614,7 @@
     dd.title = title;
   }
 
-  function updateTopics(topics) {
+  function updateTopics(topics, total) {
     var now = performance.now();
     var tbody = document.querySelector('#topics tbody');
     clear(tbody);
@@ -643,10 +647,10 @@
       tbody.appendChild(tr);
     });
     state.prevTopics = seen;
-    $('topics-note').textContent = topics.length === 0 ? 'No topics yet.' :
-      topics.length > MAX_TOPIC_ROWS ? 'Showing the first ' + MAX_TOPIC_ROWS + ' of ' +
-        formatCount(topics.length) + ' topics.' : '';
-    $('topics-note').hidden = topics.length > 0 && topics.length <= MAX_TOPIC_ROWS;
+    $('topics-note').textContent = total === 0 ? 'No topics yet.' :
+      total > topics.length ? 'Showing the first ' + formatCount(topics.length) + ' of ' +
+        formatCount(total) + ' topics.' : '';
+    $('topics-note').hidden = total > 0 && total <= topics.length;
   }
 
   // ---------------------------------------------------------------- charts on plain canvas

@@ -59,7 +59,19 @@ final class OpsHandlers
 
     HttpHandler topics()
     {
-        return exchange -> query(exchange, null);
+        return exchange ->
+        {
+            final String limit = exchange.getQueryParameters().containsKey("limit") ?
+                exchange.getQueryParameters().get("limit").peekFirst() : null;
+            final int max = limit == null ? Integer.MAX_VALUE : parseLimit(limit);
+            if (max < 1)
+            {
+                Problem.send(exchange, 400, "invalid-limit", "Invalid limit",
+                    "limit must be a whole number from 1 to " + Integer.MAX_VALUE + ", not \"" + limit + "\"");
+                return;
+            }
+            query(exchange, null, max);
+        };
     }
 
     HttpHandler topic()
@@ -74,8 +86,20 @@ final class OpsHandlers
                 Problem.send(exchange, 400, "invalid-topic", "Invalid topic", TopicName.describe(code));
                 return;
             }
-            query(exchange, name);
+            query(exchange, name, 1);
         };
+    }
+
+    private static int parseLimit(final String text)
+    {
+        try
+        {
+            return Integer.parseInt(text.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            return -1;
+        }
     }
 
     static HttpHandler notFound()
@@ -108,7 +132,11 @@ final class OpsHandlers
         return "GET";
     }
 
-    private void query(final HttpServerExchange exchange, final byte[] topic)
+    /**
+     * Asks the stages about one topic, or about all of them ({@code topic} null), and answers with at most
+     * {@code limit} of them, the first by name.
+     */
+    private void query(final HttpServerExchange exchange, final byte[] topic, final int limit)
     {
         final TopicQuery query = new TopicQuery(topic)
         {
@@ -117,7 +145,7 @@ final class OpsHandlers
             {
                 if (topic != null)
                 {
-                    exchange.getIoThread().execute(() -> answer(exchange, topic, topics));
+                    exchange.getIoThread().execute(() -> answer(exchange, topic, topics, 1));
                     return;
                 }
                 // Every topic: sorting and rendering 10,000 of them (1.2 MB of JSON) took 10-20 ms, during which
@@ -126,7 +154,7 @@ final class OpsHandlers
                 {
                     final List<TopicStats> sorted = new ArrayList<>(topics);
                     sorted.sort(TopicQuery.BY_NAME);
-                    answer(exchange, null, sorted);
+                    answer(exchange, null, sorted, limit);
                 };
                 try
                 {
@@ -149,9 +177,11 @@ final class OpsHandlers
     }
 
     private static void answer(
-        final HttpServerExchange exchange, final byte[] topic, final List<TopicQuery.TopicStats> stats)
+        final HttpServerExchange exchange, final byte[] topic, final List<TopicQuery.TopicStats> stats,
+        final int limit)
     {
-        final JsonWriter w = new JsonWriter(topic != null ? 256 : listingBytes(stats));
+        final int shown = Math.min(limit, stats.size());
+        final JsonWriter w = new JsonWriter(topic != null ? 256 : listingBytes(stats, shown));
         if (topic != null)
         {
             if (stats.isEmpty())
@@ -166,7 +196,7 @@ final class OpsHandlers
         else
         {
             w.raw("{\"topics\":[");
-            for (int i = 0; i < stats.size(); i++)
+            for (int i = 0; i < shown; i++)
             {
                 if (i > 0)
                 {
@@ -174,7 +204,7 @@ final class OpsHandlers
                 }
                 write(w, stats.get(i));
             }
-            w.raw("]}");
+            w.raw("],\"total\":").number(stats.size()).raw("}");
         }
         exchange.setStatusCode(200);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
@@ -185,10 +215,10 @@ final class OpsHandlers
      * About the size of the listing: growing a buffer to a megabyte by doubling (10,000 topics) copied it a dozen
      * times and zeroed as many fresh arrays. An entry is its name, its epoch and up to 128 bytes of keys and numbers.
      */
-    private static int listingBytes(final List<TopicQuery.TopicStats> stats)
+    private static int listingBytes(final List<TopicQuery.TopicStats> stats, final int shown)
     {
-        long bytes = 32;
-        for (int i = 0; i < stats.size(); i++)
+        long bytes = 48;
+        for (int i = 0; i < shown; i++)
         {
             final TopicQuery.TopicStats t = stats.get(i);
             bytes += 128 + t.name().length() + t.epoch().length();

@@ -165,6 +165,20 @@ class ConsoleBrowserTest
                     final Path shot = browser.screenshot("console.png");
                     assertTrue(Files.size(shot) > 10_000, "screenshot " + shot);
                 }
+
+                // Many topics: the page asks for the rows it shows and says how many there are in all.
+                final StringBuilder batch = new StringBuilder("[");
+                for (int i = 0; i < 250; i++)
+                {
+                    batch.append(i == 0 ? "" : ",").append("{\"topic\":\"zz.t").append(1000 + i)
+                        .append("\",\"payload\":1}");
+                }
+                assertEquals(202, gw.post("/v1/publish", "application/json", batch.append("]").toString()).statusCode());
+                final int total = TestGateway.json(gw.get("/v1/topics?limit=1").body()).path("total").asInt();
+                assertTrue(total > 250, "total " + total);
+                browser.await("the note counts every topic", d ->
+                    text(browser, "#topics-note").equals("Showing the first 200 of " + total + " topics."));
+                assertEquals(200, browser.driver.findElements(By.cssSelector("#topics tbody tr")).size());
             });
         }
     }

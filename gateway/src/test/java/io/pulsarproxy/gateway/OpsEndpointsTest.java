@@ -43,7 +43,7 @@ class OpsEndpointsTest
         {
             final HttpResponse<String> empty = gw.get("/v1/topics");
             assertEquals(200, empty.statusCode(), empty.body());
-            assertEquals(TestGateway.json("{\"topics\":[]}"), TestGateway.json(empty.body()));
+            assertEquals(TestGateway.json("{\"topics\":[],\"total\":0}"), TestGateway.json(empty.body()));
 
             try (WsClient both = gw.connect("topic=gamma.one&topic=alpha"); WsClient other = gw.subscribe("alpha"))
             {
@@ -79,6 +79,7 @@ class OpsEndpointsTest
                 final JsonNode expectedGamma = stats("gamma.one", epoch, 0, 1, 1, 0, 0, 0);
                 final JsonNode topics = TestGateway.json(list.body()).path("topics");
                 assertEquals(3, topics.size(), list.body());
+                assertEquals(3, TestGateway.json(list.body()).path("total").asInt(), list.body());
                 assertEquals(expectedAlpha, topics.get(0), list.body());
                 assertEquals(expectedBeta, topics.get(1), list.body());
                 assertEquals(expectedGamma, topics.get(2), list.body());
@@ -124,6 +125,28 @@ class OpsEndpointsTest
             TestGateway.json(list.body()).path("topics").forEach(t -> listed.add(t.path("topic").asText()));
             Collections.sort(names);
             assertEquals(names, listed);
+            assertEquals(names.size(), TestGateway.json(list.body()).path("total").asInt());
+
+            // A limit keeps the first by name and still counts them all.
+            final HttpResponse<String> first = gw.get("/v1/topics?limit=25");
+            assertEquals(200, first.statusCode(), first.body());
+            final List<String> firstListed = new ArrayList<>();
+            TestGateway.json(first.body()).path("topics").forEach(t -> firstListed.add(t.path("topic").asText()));
+            assertEquals(names.subList(0, 25), firstListed);
+            assertEquals(names.size(), TestGateway.json(first.body()).path("total").asInt());
+            assertEquals(names.size(), TestGateway.json(gw.get("/v1/topics?limit=1000").body()).path("topics").size());
+        }
+    }
+
+    @Test
+    void shouldRefuseALimitThatIsNotAPositiveWholeNumber() throws Exception
+    {
+        try (TestGateway gw = TestGateway.start())
+        {
+            for (final String limit : List.of("0", "-3", "ten", "1.5", "99999999999", ""))
+            {
+                assertProblem(gw.get("/v1/topics?limit=" + limit), 400, "invalid-limit", "/v1/topics");
+            }
         }
     }
 
