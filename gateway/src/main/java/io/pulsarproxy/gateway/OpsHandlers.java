@@ -14,6 +14,7 @@ import io.undertow.util.SameThreadExecutor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
@@ -61,8 +62,8 @@ final class OpsHandlers
     {
         return exchange ->
         {
-            final String limit = exchange.getQueryParameters().containsKey("limit") ?
-                exchange.getQueryParameters().get("limit").peekFirst() : null;
+            final Deque<String> limits = exchange.getQueryParameters().get("limit");
+            final String limit = limits == null ? null : limits.peekFirst();
             final int max = limit == null ? Integer.MAX_VALUE : parseLimit(limit);
             if (max < 1)
             {
